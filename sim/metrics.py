@@ -1,0 +1,171 @@
+"""What is measured each week, and the per-run summary.
+
+Column names: ``share_<rung>`` overall, ``share_<rung>.<group>`` by
+department or role, ``above_line`` (share at OWN) likewise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.organization import BLAME, Organization
+from sim.params import RUNG_NAMES, ModelParams
+
+
+@dataclass
+class WeekTally:
+    """Counts the weekly processes leave behind for the metrics (reset each week)."""
+
+    contacts: int = 0
+    failures: int = 0
+    satisfaction: float = float("nan")
+    churned: int = 0
+    arrived: int = 0
+    leavers: int = 0
+    high_performer_leavers: int = 0
+    reached: int = 0
+    cost: float = 0.0
+    revenue: float = 0.0
+
+
+def metric_names(org: Organization) -> list[str]:
+    """All weekly columns, in order."""
+    groups = [*org.department_names, "frontline", "managers", "executives"]
+    names = ["above_line", "culture_index", *(f"share_{r}" for r in RUNG_NAMES)]
+    for g in groups:
+        names += [f"above_line.{g}", *(f"share_{r}.{g}" for r in RUNG_NAMES)]
+    names += [
+        "education",
+        "mechanisms",
+        "cross_silo_blame",
+        "contacts",
+        "failures",
+        "satisfaction",
+        "loyalty",
+        "customers",
+        "churned",
+        "new_customers",
+        "revenue",
+        "attrition",
+        "high_performer_attrition",
+        "reached",
+        "cost",
+        "cumulative_cost",
+    ]
+    return names
+
+
+def weekly_metrics(
+    org: Organization,
+    rung: np.ndarray,
+    education: np.ndarray,
+    mechanisms: np.ndarray,
+    loyalty: np.ndarray,
+    active: np.ndarray,
+    tally: WeekTally,
+    cumulative_cost: float,
+) -> dict[str, float]:
+    """This week's numbers from the state arrays and the week's tally."""
+    n = len(rung)
+    out: dict[str, float] = {}
+    overall = np.bincount(rung, minlength=4) / n
+    out["above_line"] = float(overall[3])
+    out["culture_index"] = float(rung.mean() / 3.0)
+    for k, name in enumerate(RUNG_NAMES):
+        out[f"share_{name}"] = float(overall[k])
+    n_groups = org.n_departments + 1
+    by_dept = np.bincount(org.department * 4 + rung, minlength=4 * n_groups).reshape(n_groups, 4)
+    by_role = np.bincount(org.role.astype(np.int64) * 4 + rung, minlength=12).reshape(3, 4)
+    # departments count frontline and managers; executives are reported by role
+    groups = zip(
+        [*org.department_names, "frontline", "managers", "executives"],
+        [*by_dept[:-1], *by_role],
+        strict=True,
+    )
+    for g, counts in groups:
+        shares = counts / max(counts.sum(), 1)
+        out[f"above_line.{g}"] = float(shares[3])
+        for k, name in enumerate(RUNG_NAMES):
+            out[f"share_{name}.{g}"] = float(shares[k])
+    n_active = int(active.sum())
+    out.update(
+        education=float(education.mean()),
+        mechanisms=float(mechanisms.mean()),
+        cross_silo_blame=float(org.cross_degree @ (rung == BLAME)),
+        contacts=float(tally.contacts),
+        failures=float(tally.failures),
+        satisfaction=tally.satisfaction,
+        loyalty=float(loyalty[active].mean()) if n_active else float("nan"),
+        customers=float(n_active),
+        churned=float(tally.churned),
+        new_customers=float(tally.arrived),
+        revenue=tally.revenue,
+        attrition=float(tally.leavers),
+        high_performer_attrition=float(tally.high_performer_leavers),
+        reached=float(tally.reached),
+        cost=tally.cost,
+        cumulative_cost=cumulative_cost,
+    )
+    return out
+
+
+def tipping(above_line: Sequence[float] | np.ndarray, p: ModelParams) -> tuple[bool, float]:
+    """Did the culture tip, and in which week did its final stay above ``tip_level`` begin?
+
+    A run has tipped when the above-the-line share held at or above
+    ``tip_level`` through each of its last ``tip_hold`` weeks. Week 0 is the
+    initial state.
+
+    Returns
+    -------
+    tipped : bool
+    weeks_to_tip : float
+        Start week of the final streak at or above ``tip_level`` (NaN if not tipped).
+    """
+    a = np.asarray(above_line, dtype=float)
+    if len(a) < p.tip_hold + 1:
+        return False, float("nan")
+    below = np.flatnonzero(a < p.tip_level)
+    streak_start = int(below[-1]) + 1 if len(below) else 0
+    tipped = streak_start <= len(a) - p.tip_hold
+    return bool(tipped), float(streak_start) if tipped else float("nan")
+
+
+def summarize(weekly: Mapping[str, Sequence[float]], p: ModelParams, last_wave_end: int) -> dict[str, Any]:
+    """One row per run: tipping, final values and totals.
+
+    Parameters
+    ----------
+    weekly : mapping of column name to sequence
+        The model's weekly columns, week 0 first.
+    last_wave_end : int
+        First week with no wave running.
+    """
+    above = np.asarray(weekly["above_line"], dtype=float)
+    tipped, weeks_to_tip = tipping(above, p)
+    weeks = len(above) - 1
+    last_year = slice(max(1, len(above) - 52), None)
+    col = {k: np.asarray(v, dtype=float) for k, v in weekly.items()}
+    return {
+        "weeks": weeks,
+        "tipped": tipped,
+        "weeks_to_tip": weeks_to_tip,
+        "sustained_after_waves": bool(tipped and last_wave_end <= weeks - p.tip_hold),
+        "final_above_line": float(above[-1]),
+        "peak_above_line": float(above.max()),
+        "final_culture_index": float(col["culture_index"][-1]),
+        "final_loyalty": float(col["loyalty"][-1]),
+        "final_customers": float(col["customers"][-1]),
+        "mean_satisfaction": float(np.nanmean(col["satisfaction"][1:])) if weeks else float("nan"),
+        "revenue_last_year": float(col["revenue"][last_year].sum()),
+        "total_revenue": float(col["revenue"][1:].sum()),
+        "total_attrition": float(col["attrition"][1:].sum()),
+        "high_performer_attrition": float(col["high_performer_attrition"][1:].sum()),
+        "total_churn": float(col["churned"][1:].sum()),
+        "total_cost": float(col["cumulative_cost"][-1]),
+        "last_wave_end": last_wave_end,
+    }

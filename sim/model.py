@@ -1,0 +1,281 @@
+"""The Mesa model: an organization whose people climb or slide down the responsibility ladder."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim import customers as cust
+from sim import dynamics as dyn
+from sim.agents import Customer, Employee, FrontlineStaff, Manager
+from sim.interventions import (
+    LOCAL_BLOCKS,
+    ORG_BLOCKS,
+    Plan,
+    apply_waves,
+    compile_plan,
+    mechanism_strength,
+)
+from sim.metrics import WeekTally, metric_names, summarize, weekly_metrics
+from sim.organization import FRONTLINE, build_organization
+from sim.params import ModelParams, ParameterError
+
+ENGINES = ("vectorized", "agents")
+
+
+class CultureModel(mesa.Model):
+    """Blame and responsibility spreading through departmental silos, week by week.
+
+    Parameters
+    ----------
+    params : ModelParams, optional
+        The organization and its rules; defaults to ``ModelParams()``.
+    plan : Plan, optional
+        The rollout plan; defaults to no intervention.
+    engine : {"vectorized", "agents"}
+        ``vectorized`` runs the weekly rule on whole arrays; ``agents`` calls
+        every Mesa agent's ``step``. Both draw the same random numbers and
+        give identical trajectories.
+    rng : int or numpy Generator, optional
+        Seed: one seed fixes a run.
+    **overrides
+        Any :class:`ModelParams` field, e.g. ``silo_strength=0.9`` (so
+        ``mesa.batch_run`` can sweep fields by name).
+
+    Examples
+    --------
+    >>> model = CultureModel(rng=1, silo_strength=0.9)
+    >>> model.run(52)
+    >>> 0 <= model.summary()["final_above_line"] <= 1
+    True
+    """
+
+    def __init__(
+        self,
+        params: ModelParams | None = None,
+        plan: Plan | None = None,
+        *,
+        engine: str = "vectorized",
+        rng: Any = None,
+        **overrides: Any,
+    ) -> None:
+        super().__init__(rng=rng)
+        if engine not in ENGINES:
+            raise ParameterError(f"engine={engine!r}: allowed: {', '.join(ENGINES)}")
+        self.engine = engine
+        self.params = p = (params or ModelParams()).replace(**overrides)
+        self.plan = plan if plan is not None else Plan("none")
+        self.organization = org = build_organization(p, self.rng)
+        self.workforce = dyn.initial_workforce(org, p, self.rng)
+        self.customers = cust.initial_customers(org, p, self.rng)
+        self.mechanisms_local = np.zeros((org.n_departments, len(LOCAL_BLOCKS)))
+        self.mechanisms_org = np.zeros(len(ORG_BLOCKS))
+        self.waves = compile_plan(self.plan, org)
+        self.launch_week = min((cw.wave.start for cw in self.waves), default=None)
+        self.last_wave_end = max((cw.wave.end for cw in self.waves), default=0)
+        self.cumulative_cost = 0.0
+        self.mechanism_by_person = np.zeros(org.n_staff)
+        self.handoff_blame = np.zeros(org.n_departments + 1)
+        self.draws: dict[str, np.ndarray] = {}
+
+        self.staff: list[Employee] = [self._new_employee(i) for i in range(org.n_staff)]
+        self.customer_agents: list[Customer | None] = [
+            Customer(self, c) for c in range(self.customers.capacity)
+        ]
+
+        self.tally = WeekTally(revenue=cust.revenue(self.customers))
+        self.metrics = self._measure()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: partial(_read_metric, name) for name in metric_names(org)}
+        )
+        self.running = True
+        self.datacollector.collect(self)
+
+    # -- Mesa agents ---------------------------------------------------------
+    def _new_employee(self, slot: int) -> Employee:
+        kind = FrontlineStaff if self.organization.role[slot] == FRONTLINE else Manager
+        return kind(self, slot)
+
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far."""
+        return self.steps
+
+    # -- the week --------------------------------------------------------------
+    def step(self) -> None:
+        """One week: waves, decisions, customers, churn and arrivals, people leaving."""
+        org, wf, p = self.organization, self.workforce, self.params
+        week = self.steps - 1
+        self.tally = tally = WeekTally()
+
+        tally.cost, tally.reached = apply_waves(
+            week, self.waves, wf, org, self.mechanisms_local, self.mechanisms_org, self.rng
+        )
+        self.cumulative_cost += tally.cost
+        self.mechanism_by_person = mechanism_strength(self.mechanisms_local, self.mechanisms_org)[
+            org.department
+        ]
+
+        _, blame_around = dyn.peer_signals(org, wf.rung, p.cross_blame_weight)
+        self.draws = {"move": self.rng.random(org.n_staff)}
+        if self.engine == "agents":
+            for agent in self.staff:
+                agent.step()
+            for agent in self.staff:
+                agent.advance()
+        else:
+            wf.rung = self._decide_vectorized()
+
+        wf.education = dyn.fade(wf.education, self.mechanism_by_person, p.education_decay)
+        wf.alignment = dyn.fade(wf.alignment, self.mechanism_by_person, p.education_decay)
+        launched = self.launch_week is not None and week >= self.launch_week
+        wf.cynicism = dyn.update_cynicism(wf.cynicism, wf.engaged, launched, p)
+
+        self._serve_customers()
+        self._turn_over_customers()
+        self._turn_over_staff(blame_around)
+
+        decay = 1.0 - p.mechanism_decay
+        self.mechanisms_local *= decay
+        self.mechanisms_org *= decay
+        self.metrics = self._measure()
+        self.datacollector.collect(self)
+
+    def _decide_vectorized(self) -> np.ndarray:
+        org, wf, p = self.organization, self.workforce, self.params
+        r, b = dyn.peer_signals(org, wf.rung, p.cross_blame_weight)
+        lead = dyn.leader_signal(org, wf.rung)
+        u = dyn.drive(
+            r,
+            b,
+            lead,
+            wf.education,
+            self.mechanism_by_person,
+            wf.feedback,
+            wf.alignment,
+            wf.resistance + wf.cynicism,
+            p,
+        )
+        return dyn.next_rung(wf.rung, u, self.draws["move"], p.adaptability)
+
+    def _serve_customers(self) -> None:
+        org, wf, cb, p = self.organization, self.workforce, self.customers, self.params
+        n = cb.capacity
+        self.draws.update(
+            contact=self.rng.random(n),
+            server=self.rng.random(n),
+            fail=self.rng.random(n),
+            recover=self.rng.random(n),
+            noise=self.rng.standard_normal(n),
+        )
+        blame = np.bincount(org.department, weights=wf.rung == 0, minlength=org.n_departments + 1)
+        size = np.bincount(org.department, minlength=org.n_departments + 1)
+        self.handoff_blame = np.r_[blame[:-1] / size[:-1], 0.0]
+        self._server = np.full(n, -1)
+        self._feedback = np.zeros(n)
+        self._satisfaction = np.full(n, np.nan)
+        self._failed = np.zeros(n, dtype=bool)
+        if self.engine == "agents":
+            for agent in self.customer_agents:
+                if agent is not None:
+                    agent.step()
+        else:
+            d = self.draws
+            c = np.flatnonzero(cb.active & (d["contact"] < p.contact_rate))
+            server = cust.pick_server(org, cb.first[c], d["server"][c])
+            sat, cb.expectation[c], cb.loyalty[c], fb, failed = cust.serve(
+                cb.expectation[c],
+                cb.loyalty[c],
+                wf.rung[server],
+                self.handoff_blame[cb.second[c]],
+                d["fail"][c],
+                d["recover"][c],
+                d["noise"][c],
+                p,
+            )
+            self.record_contact(c, server, sat, fb, failed)
+        served = self._server >= 0
+        count = np.bincount(self._server[served], minlength=org.n_staff)
+        total = np.bincount(self._server[served], weights=self._feedback[served], minlength=org.n_staff)
+        wf.feedback = total / np.maximum(count, 1)
+        self.tally.contacts = int(served.sum())
+        self.tally.failures = int(self._failed.sum())
+        if served.any():
+            self.tally.satisfaction = float(self._satisfaction[served].mean())
+
+    def record_contact(
+        self, customer: Any, server: Any, satisfaction: Any, feedback: Any, failed: Any
+    ) -> None:
+        """Note this week's contact(s) for feedback to staff and for the metrics."""
+        self._server[customer] = server
+        self._satisfaction[customer] = satisfaction
+        self._feedback[customer] = feedback
+        self._failed[customer] = failed
+
+    def _turn_over_customers(self) -> None:
+        p = self.params
+        cust.settle(self.customers, p)
+        left = cust.churn(self.customers, p)
+        for c in np.flatnonzero(left):
+            agent = self.customer_agents[c]
+            if agent is not None:
+                agent.remove()
+            self.customer_agents[c] = None
+        self.customers, arrived = cust.arrive(self.customers, self.organization, p, self.rng)
+        self.customer_agents += [None] * (self.customers.capacity - len(self.customer_agents))
+        for c in arrived:
+            self.customer_agents[c] = Customer(self, int(c))
+        self.tally.churned = int(left.sum())
+        self.tally.arrived = len(arrived)
+        self.tally.revenue = cust.revenue(self.customers)
+
+    def _turn_over_staff(self, blame_around: np.ndarray) -> None:
+        org, wf, p = self.organization, self.workforce, self.params
+        n = org.n_staff
+        leave = self.rng.random(n) < dyn.leave_probability(wf.rung, blame_around, p)
+        draw_onboard, draw_resistance = self.rng.random(n), self.rng.standard_normal(n)
+        onboarding = 0.5 * (
+            self.mechanisms_org[ORG_BLOCKS.index("recruitment")]
+            + self.mechanisms_org[ORG_BLOCKS.index("orientation")]
+        )
+        self.tally.leavers = int(leave.sum())
+        self.tally.high_performer_leavers = int((leave & (wf.rung == 3)).sum())
+        dyn.hire(wf, org, leave, onboarding, draw_onboard, draw_resistance, p)
+        for i in np.flatnonzero(leave):
+            self.staff[i].remove()
+            self.staff[i] = self._new_employee(int(i))
+
+    def _measure(self) -> dict[str, float]:
+        wf, cb = self.workforce, self.customers
+        return weekly_metrics(
+            self.organization,
+            wf.rung.astype(np.int64),
+            wf.education,
+            self.mechanism_by_person,
+            cb.loyalty,
+            cb.active,
+            self.tally,
+            self.cumulative_cost,
+        )
+
+    # -- running and results -----------------------------------------------------
+    def run(self, weeks: int) -> None:
+        """Simulate ``weeks`` more weeks."""
+        for _ in range(weeks):
+            self.step()
+
+    def weekly(self) -> dict[str, list[float]]:
+        """The weekly columns collected so far, week 0 first."""
+        return dict(self.datacollector.model_vars)
+
+    def summary(self) -> dict[str, Any]:
+        """Per-run results: ``tipped``, ``weeks_to_tip``, final values, totals."""
+        return summarize(self.weekly(), self.params, self.last_wave_end)
+
+
+def _read_metric(name: str, model: CultureModel) -> float:
+    """DataCollector reporter: one column of the model's weekly metrics."""
+    return model.metrics[name]
