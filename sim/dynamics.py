@@ -68,10 +68,10 @@ def peer_signals(
 
     Blame arriving across a silo boundary counts ``cross_blame_weight`` times.
     """
-    own = (rung == OWN).astype(float)
-    blame = (rung == BLAME).astype(float)
-    r = (org.within @ own + org.across @ own) / org.degree
-    b = (org.within @ blame + cross_blame_weight * (org.across @ blame)) / org.degree
+    own_blame = np.stack([rung == OWN, rung == BLAME], axis=1).astype(float)
+    inside, outside = org.within @ own_blame, org.across @ own_blame
+    r = (inside[:, 0] + outside[:, 0]) / org.degree
+    b = (inside[:, 1] + cross_blame_weight * outside[:, 1]) / org.degree
     return r, b
 
 

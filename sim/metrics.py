@@ -32,12 +32,14 @@ class WeekTally:
     revenue: float = 0.0
 
 
+def _group_columns(org: Organization) -> list[str]:
+    groups = [*org.department_names, "frontline", "managers", "executives"]
+    return [c for g in groups for c in (f"above_line.{g}", *(f"share_{r}.{g}" for r in RUNG_NAMES))]
+
+
 def metric_names(org: Organization) -> list[str]:
     """All weekly columns, in order."""
-    groups = [*org.department_names, "frontline", "managers", "executives"]
-    names = ["above_line", "culture_index", *(f"share_{r}" for r in RUNG_NAMES)]
-    for g in groups:
-        names += [f"above_line.{g}", *(f"share_{r}.{g}" for r in RUNG_NAMES)]
+    names = ["above_line", "culture_index", *(f"share_{r}" for r in RUNG_NAMES), *_group_columns(org)]
     names += [
         "education",
         "mechanisms",
@@ -71,26 +73,17 @@ def weekly_metrics(
 ) -> dict[str, float]:
     """This week's numbers from the state arrays and the week's tally."""
     n = len(rung)
-    out: dict[str, float] = {}
     overall = np.bincount(rung, minlength=4) / n
-    out["above_line"] = float(overall[3])
-    out["culture_index"] = float(rung.mean() / 3.0)
-    for k, name in enumerate(RUNG_NAMES):
-        out[f"share_{name}"] = float(overall[k])
+    out: dict[str, float] = {"above_line": float(overall[3]), "culture_index": float(rung.mean() / 3.0)}
+    out.update(zip((f"share_{r}" for r in RUNG_NAMES), overall.tolist(), strict=True))
     n_groups = org.n_departments + 1
     by_dept = np.bincount(org.department * 4 + rung, minlength=4 * n_groups).reshape(n_groups, 4)
     by_role = np.bincount(org.role.astype(np.int64) * 4 + rung, minlength=12).reshape(3, 4)
-    # departments count frontline and managers; executives are reported by role
-    groups = zip(
-        [*org.department_names, "frontline", "managers", "executives"],
-        [*by_dept[:-1], *by_role],
-        strict=True,
-    )
-    for g, counts in groups:
-        shares = counts / max(counts.sum(), 1)
-        out[f"above_line.{g}"] = float(shares[3])
-        for k, name in enumerate(RUNG_NAMES):
-            out[f"share_{name}.{g}"] = float(shares[k])
+    # departments count their frontline and managers; executives are reported by role
+    counts = np.vstack([by_dept[:-1], by_role])
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    table = np.hstack([shares[:, 3:], shares])
+    out.update(zip(_group_columns(org), table.ravel().tolist(), strict=True))
     n_active = int(active.sum())
     out.update(
         education=float(education.mean()),

@@ -119,7 +119,7 @@ class CultureModel(mesa.Model):
             org.department
         ]
 
-        _, blame_around = dyn.peer_signals(org, wf.rung, p.cross_blame_weight)
+        peers, blame_around = dyn.peer_signals(org, wf.rung, p.cross_blame_weight)
         self.draws = {"move": self.rng.random(org.n_staff)}
         if self.engine == "agents":
             for agent in self.staff:
@@ -127,7 +127,7 @@ class CultureModel(mesa.Model):
             for agent in self.staff:
                 agent.advance()
         else:
-            wf.rung = self._decide_vectorized()
+            wf.rung = self._decide_vectorized(peers, blame_around)
 
         wf.education = dyn.fade(wf.education, self.mechanism_by_person, p.education_decay)
         wf.alignment = dyn.fade(wf.alignment, self.mechanism_by_person, p.education_decay)
@@ -144,9 +144,8 @@ class CultureModel(mesa.Model):
         self.metrics = self._measure()
         self.datacollector.collect(self)
 
-    def _decide_vectorized(self) -> np.ndarray:
+    def _decide_vectorized(self, r: np.ndarray, b: np.ndarray) -> np.ndarray:
         org, wf, p = self.organization, self.workforce, self.params
-        r, b = dyn.peer_signals(org, wf.rung, p.cross_blame_weight)
         lead = dyn.leader_signal(org, wf.rung)
         u = dyn.drive(
             r,
