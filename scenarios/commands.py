@@ -1,0 +1,238 @@
+"""The scenario sub-commands of ``blueline``: run, compare, scenarios, plans, validate."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from scenarios.cli import UsageError
+from scenarios.plans import builtin_plans
+from scenarios.runner import default_workers, equal_budget, expected_spend
+from scenarios.scenario import Scenario, builtin_scenarios, load_scenario
+
+# scenarios.study (pandas, scipy.stats, matplotlib) is imported inside the
+# commands that run something, so `blueline --help` and the listings start fast.
+
+RAW = argparse.RawDescriptionHelpFormatter
+
+
+def register(subparsers: Any) -> None:
+    """Add the scenario sub-commands to ``blueline``."""
+    p = subparsers.add_parser(
+        "compare",
+        help="compare a scenario's plans at equal budget (report, tables, plots)",
+        description="Run every plan of a scenario over its seeds, each plan scaled to spend the same "
+        "budget; write tables, plots and report.md into the output folder; print the comparison and "
+        "the verdict.",
+        epilog="examples:\n"
+        "  blueline compare                                 # the default scenario into results/default\n"
+        "  blueline compare high-silos --workers 4\n"
+        "  blueline compare scenarios/examples/hospital.toml --n-seeds 50 --budget 200000 --out results/mine\n"
+        "  blueline compare classroom --weeks 52 --n-seeds 4   # a quick look",
+        formatter_class=RAW,
+    )
+    p.add_argument(
+        "scenario", nargs="?", default="default", help="built-in name or .toml file (default: default)"
+    )
+    _common(p)
+    p.add_argument("--budget", type=float, help="spend per plan, overriding the scenario's budget")
+    p.set_defaults(func=cmd_compare)
+
+    p = subparsers.add_parser(
+        "run",
+        help="run one plan of a scenario over one or many seeds",
+        description="Run one plan (scaled to the scenario's budget) over the given seeds; print each "
+        "run's summary and write tables and plots into the output folder.",
+        epilog="examples:\n"
+        "  blueline run classroom --plan rocket\n"
+        "  blueline run default --plan pilot --seeds 3 --weeks 104 --out results/pilot-seed3\n"
+        "  blueline run scenarios/examples/hospital.toml --plan wards_first --n-seeds 10",
+        formatter_class=RAW,
+    )
+    p.add_argument("scenario", help="built-in name or .toml file")
+    p.add_argument(
+        "--plan",
+        help="a plan of the scenario or a built-in plan (default: the scenario's first plan with waves)",
+    )
+    _common(p)
+    p.set_defaults(func=cmd_run)
+
+    p = subparsers.add_parser(
+        "scenarios",
+        help="list the built-in scenarios",
+        description="List the built-in scenarios with their one-line descriptions.",
+        epilog="examples:\n  blueline scenarios\n  blueline compare training-only-trap",
+        formatter_class=RAW,
+    )
+    p.set_defaults(func=cmd_scenarios)
+
+    p = subparsers.add_parser(
+        "plans",
+        help="list the built-in rollout plans",
+        description="List the built-in plans, their waves, and what each would spend as written on "
+        "the default organization (runs rescale coverage to the scenario's budget).",
+        epilog="examples:\n  blueline plans\n  blueline run default --plan sponsored_pilot",
+        formatter_class=RAW,
+    )
+    p.set_defaults(func=cmd_plans)
+
+    p = subparsers.add_parser(
+        "validate",
+        help="check a scenario file",
+        description="Read and check a scenario file without running it: prints 'ok: ...' and exits 0, "
+        "or prints the first problem (file, field, what is allowed) and exits 2.",
+        epilog="examples:\n  blueline validate my_scenario.toml\n  blueline validate classroom",
+        formatter_class=RAW,
+    )
+    p.add_argument("file", help="scenario .toml file (or a built-in name)")
+    p.set_defaults(func=cmd_validate)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    seeds = p.add_mutually_exclusive_group()
+    seeds.add_argument("--seeds", type=int, nargs="+", metavar="SEED", help="the seeds to run (e.g. 0 1 2)")
+    seeds.add_argument("--n-seeds", type=int, metavar="N", help="run seeds 0..N-1")
+    p.add_argument("--weeks", type=int, metavar="W", help="horizon in weeks (overrides the scenario)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder, replaced only after success (default: results/SCENARIO, or results/SCENARIO-PLAN for run)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help=f"worker processes (default: CPU count, here {default_workers()}); results do not depend on it",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _seeds(args: argparse.Namespace) -> tuple[int, ...] | None:
+    if args.n_seeds is not None:
+        if args.n_seeds < 1:
+            raise UsageError(f"--n-seeds {args.n_seeds}: must be a whole number >= 1")
+        return tuple(range(args.n_seeds))
+    return tuple(args.seeds) if args.seeds is not None else None
+
+
+def _workers(args: argparse.Namespace) -> int | None:
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: must be a whole number >= 1")
+    return args.workers
+
+
+def _header(command: str, scenario: Scenario) -> str:
+    argv = " ".join(shlex.quote(a) for a in sys.argv[1:]) or command
+    return (
+        f"The scenario as run by: blueline {argv}\n"
+        f"read from {scenario.source}, with command-line options applied and every parameter and plan\n"
+        f"written out in full: `blueline compare THIS_FILE` reruns it."
+    )
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``blueline compare``: the equal-budget comparison."""
+    from scenarios.report import comparison_table, versus_table
+    from scenarios.study import run_study, write_study
+
+    workers = _workers(args)
+    scenario = load_scenario(args.scenario)
+    scenario = scenario.with_overrides(weeks=args.weeks, seeds=_seeds(args), budget=args.budget)
+    out = args.out if args.out is not None else Path("results") / scenario.name
+    study = run_study(scenario, workers=workers, progress=not args.quiet)
+    main_plot = write_study(study, out, _header("compare", scenario))
+    for note in study.notes:
+        print(note)
+    print(comparison_table(study.comparison))
+    print()
+    print(study.comparison.verdict.text)
+    if len(study.comparison.versus_best) > 1:
+        print()
+        print(versus_table(study.comparison))
+    print()
+    print(f"report: {out / 'report.md'}")
+    print(f"main plot: {main_plot}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``blueline run``: one plan, one or many seeds."""
+    from scenarios.report import comparison_table
+    from scenarios.study import run_study, write_study
+
+    workers = _workers(args)
+    scenario = load_scenario(args.scenario)
+    available = {**builtin_plans(), **scenario.plans}
+    if args.plan is None:
+        name = next((n for n, p in scenario.plans.items() if p.waves), next(iter(scenario.plans)))
+    elif args.plan in available:
+        name = args.plan
+    else:
+        raise UsageError(f"--plan {args.plan}: unknown plan; allowed: {', '.join(available)}")
+    scenario = scenario.with_overrides(weeks=args.weeks, seeds=_seeds(args), plans={name: available[name]})
+    out = args.out if args.out is not None else Path("results") / f"{scenario.name}-{name}"
+    study = run_study(scenario, workers=workers, progress=not args.quiet)
+    main_plot = write_study(study, out, _header("run", scenario))
+    for note in study.notes:
+        print(note)
+    print(
+        f"{name} on {scenario.name}: expected spend {study.expected[name]:,.0f} (budget {scenario.budget:,.0f})"
+    )
+    cols = [
+        "seed",
+        "tipped",
+        "weeks_to_tip",
+        "final_above_line",
+        "final_loyalty",
+        "total_revenue",
+        "total_cost",
+    ]
+    print(study.runs[cols].to_string(index=False, float_format=lambda x: f"{x:,.3g}"))
+    print()
+    print(comparison_table(study.comparison))
+    print()
+    print(f"report: {out / 'report.md'}")
+    print(f"main plot: {main_plot}")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """``blueline scenarios``: the built-in scenarios."""
+    items = builtin_scenarios()
+    width = max(map(len, items))
+    for name, description in items.items():
+        print(f"{name.ljust(width)}  {description}")
+    return 0
+
+
+def cmd_plans(args: argparse.Namespace) -> int:
+    """``blueline plans``: the built-in plans, with their spend as written on the default organization."""
+    from sim import ModelParams
+
+    plans = builtin_plans()
+    spend = expected_spend(plans, ModelParams())
+    width = max(map(len, plans))
+    for name, plan in plans.items():
+        print(
+            f"{name.ljust(width)}  {len(plan.waves)} wave(s), {spend[name]:>9,.0f} as written  {plan.description}"
+        )
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``blueline validate``: read and check a scenario file."""
+    s = load_scenario(args.file)
+    scaled = equal_budget(s.plans, s.params, s.budget)
+    spend = expected_spend(scaled, s.params)
+    short = [n for n, p in scaled.items() if p.waves and spend[n] < 0.99 * s.budget]
+    staff = sum(d.frontline for d in s.params.departments)
+    print(
+        f"ok: {args.file}: scenario {s.name!r}: {len(s.params.departments)} departments, {staff} frontline "
+        f"staff; plans {', '.join(s.plans)} at budget {s.budget:,.0f}; {len(s.seeds)} seeds; {s.weeks} weeks"
+        + (f"; note: {', '.join(short)} cannot spend the budget at full coverage" if short else "")
+    )
+    return 0

@@ -1,0 +1,129 @@
+"""A scenario run end to end: equal-budget plans, every seed, the comparison, the output folder.
+
+The command line (:mod:`scenarios.commands`) and other layers call
+:func:`run_study` then :func:`write_study`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from scenarios.comparison import Comparison, compare
+from scenarios.figures import MAIN_FIGURE, write_figures
+from scenarios.outputs import atomic_folder, write_table, write_versions
+from scenarios.report import report_markdown
+from scenarios.runner import RunResult, equal_budget, expected_spend, run_many
+from scenarios.scenario import Scenario, horizon_notes, scenario_to_toml
+from sim import Plan
+
+
+@dataclass
+class Study:
+    """What one scenario produced.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        As run (with any overrides).
+    plans : dict of str to Plan
+        The plans as run: scaled to the scenario's budget.
+    expected : dict of str to float
+        Each scaled plan's expected spend.
+    runs : DataFrame
+        One row per run: plan, seed, expected_spend, then the model's summary.
+    weekly : DataFrame
+        One row per plan, seed and week; one column per weekly metric.
+    comparison : Comparison
+        Statistics, ranking and verdict.
+    notes : list of str
+        Things the reader should know (waves cut by the horizon, budgets a plan cannot spend).
+    """
+
+    scenario: Scenario
+    plans: dict[str, Plan]
+    expected: dict[str, float]
+    runs: pd.DataFrame
+    weekly: pd.DataFrame
+    comparison: Comparison
+    notes: list[str]
+
+
+def run_study(scenario: Scenario, workers: int | None = None, progress: bool = True) -> Study:
+    """Scale the plans to the budget, run every (plan, seed), compare.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Local worker processes (default: CPU count).
+    progress : bool
+        Show a tqdm progress bar on stderr.
+    """
+    plans = equal_budget(scenario.plans, scenario.params, scenario.budget)
+    expected = expected_spend(plans, scenario.params)
+    notes = horizon_notes(scenario)
+    for name, plan in plans.items():
+        if plan.waves and expected[name] < 0.99 * scenario.budget:
+            notes.append(
+                f"note: {name} cannot spend the budget even at full coverage: expected spend {expected[name]:,.0f}"
+            )
+    total = len(plans) * len(scenario.seeds)
+    with tqdm(total=total, desc=f"{scenario.name}", unit="run", disable=not progress, leave=False) as bar:
+        results = run_many(
+            scenario.params, plans, scenario.seeds, scenario.weeks, workers=workers, progress=bar.update
+        )
+    runs = runs_table(results, expected)
+    comparison = compare(runs, list(plans), expected)
+    return Study(scenario, plans, expected, runs, weekly_table(results), comparison, notes)
+
+
+def runs_table(results: list[RunResult], expected: dict[str, float]) -> pd.DataFrame:
+    """One row per run: plan, seed, expected_spend and the model's summary fields."""
+    rows = [
+        {"plan": r.plan, "seed": r.seed, "expected_spend": expected[r.plan], **r.summary} for r in results
+    ]
+    return pd.DataFrame(rows)
+
+
+def weekly_table(results: list[RunResult]) -> pd.DataFrame:
+    """The tidy weekly table: columns plan, seed, week, then one column per weekly metric."""
+    frames = []
+    for r in results:
+        if r.weekly is None:
+            continue
+        df = pd.DataFrame(r.weekly)
+        df.insert(0, "week", range(len(df)))
+        df.insert(0, "seed", r.seed)
+        df.insert(0, "plan", r.plan)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def write_study(study: Study, out: Path, header: str = "") -> Path:
+    """Write tables, figures, report, echoed scenario and versions; return the main figure's final path."""
+    scenario = study.scenario
+    labels = {s.plan: f"{s.plan}: tipped {s.tipped}/{s.n}" for s in study.comparison.stats}
+    title = (
+        f"{scenario.name}: {len(scenario.seeds)} seeds, {scenario.weeks} weeks, "
+        f"each plan spending {scenario.budget:,.0f}"
+    )
+    with atomic_folder(out) as tmp:
+        write_table(study.runs, tmp, "runs")
+        write_table(study.weekly, tmp, "weekly")
+        study.comparison.table().to_csv(tmp / "comparison.csv", index=False)
+        captions = write_figures(
+            study.weekly,
+            list(study.plans),
+            scenario.params.department_names,
+            scenario.params.tip_level,
+            title,
+            labels,
+            tmp,
+        )
+        (tmp / "report.md").write_text(report_markdown(scenario, study.comparison, study.notes, captions))
+        (tmp / "scenario.toml").write_text(scenario_to_toml(scenario, header, complete=True))
+        write_versions(tmp)
+    return Path(out) / MAIN_FIGURE
