@@ -1,0 +1,85 @@
+"""Sweep throughput: runs per second of the default organization on 1 and 2 workers.
+
+Run by hand: ``.venv/bin/python benchmarks/sweep_benchmark.py [--runs 120] [--dask]``.
+Each measurement is a full sweep into a fresh temporary results folder (worker
+start-up, plan scaling and Parquet writing included): the pilot and the rocket
+at the default scenario's budget, 260 weeks, summary rows only. It reports
+runs per second for each worker count, the scaling from 1 to 2 workers, and
+the time a 1,000-run sweep of the default organization would take on 2 workers
+(target: under 2 minutes on 2 cores), and checks that every executor wrote the
+same rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.definition import Experiment, experiment_from_dict
+from experiments.executors import DaskExecutor, LocalExecutor
+from experiments.store import ResultStore
+from experiments.sweep import run_sweep
+
+
+def experiment(runs: int) -> Experiment:
+    seeds = max(1, runs // 2)
+    return experiment_from_dict(
+        {
+            "scenario": "default",
+            "plans": ["pilot", "rocket"],
+            "seeds": seeds,
+            "weeks": 260,
+            "outputs": "summary",
+        },
+        source="benchmark",
+        name="sweep-benchmark",
+    )
+
+
+def timed(
+    label: str, executor: LocalExecutor | DaskExecutor, runs: int, root: Path
+) -> tuple[float, pd.DataFrame]:
+    out = root / label
+    start = time.perf_counter()
+    report = run_sweep(experiment(runs), out, executor, progress=False)
+    seconds = time.perf_counter() - start
+    rate = report.ran / seconds
+    print(f"{label:>22}: {report.ran} runs in {seconds:6.1f} s = {rate:5.2f} runs/s")
+    return rate, ResultStore(out).read_summary()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=120, help="runs per measurement (default 120)")
+    parser.add_argument("--dask", action="store_true", help="also time a 2-worker Dask LocalCluster")
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    print(
+        f"load average before: {load:.2f} on {os.cpu_count()} CPUs (numbers are only meaningful on an idle machine)"
+    )
+    with tempfile.TemporaryDirectory(prefix="sweep-benchmark-") as tmp:
+        root = Path(tmp)
+        one, rows_one = timed("1 process", LocalExecutor(1), args.runs, root)
+        two, rows_two = timed("2 processes", LocalExecutor(2), args.runs, root)
+        pd.testing.assert_frame_equal(rows_one, rows_two)
+        if args.dask:
+            _, rows_dask = timed("Dask LocalCluster (2)", DaskExecutor(local_workers=2), args.runs, root)
+            pd.testing.assert_frame_equal(rows_one, rows_dask)
+    print(f"scaling 1 -> 2 workers: x{two / one:.2f}")
+    estimate = 1000 / two
+    verdict = "under" if estimate < 120 else "OVER"
+    print(
+        f"1,000-run sweep of the default org on 2 workers: ~{estimate:.0f} s ({verdict} the 2-minute target)"
+    )
+    print("rows identical across executors: yes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""Where chunks of runs are executed: local processes or a Dask distributed cluster.
+
+Every executor yields :class:`~experiments.runs.ChunkResult` objects as chunks
+finish, in whatever order they finish; the store sorts rows by run id, so the
+results do not depend on the executor, the worker count or the timing.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from experiments.runs import ChunkResult, RunSpec, run_chunk
+from scenarios.cli import UsageError
+from scenarios.runner import default_workers
+
+CONNECT_TIMEOUT = 5.0
+"""Seconds to wait for a Dask scheduler before giving up."""
+
+
+class LocalExecutor:
+    """Chunks run in ``workers`` local processes (in this process when ``workers`` is 1).
+
+    The pool uses the ``forkserver`` start method where it exists (``spawn``
+    elsewhere): safe with the progress bar's thread, and each worker imports
+    the code afresh.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = default_workers() if workers is None else workers
+        if self.workers < 1:
+            raise UsageError(f"--workers={self.workers}: must be a whole number >= 1")
+
+    @property
+    def label(self) -> str:
+        return f"{self.workers} local process{'es' if self.workers > 1 else ''}"
+
+    def __enter__(self) -> LocalExecutor:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def slots(self) -> int:
+        """Runs that can go on at once."""
+        return self.workers
+
+    def map_chunks(self, chunks: list[list[RunSpec]]) -> Iterator[ChunkResult]:
+        if self.workers == 1 or len(chunks) <= 1:
+            for chunk in chunks:
+                yield run_chunk(chunk)
+            return
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if context.get_start_method() == "forkserver":
+            context.set_forkserver_preload(
+                ["experiments.runs"]
+            )  # import the model once, fork workers from it
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(chunks)), mp_context=context)
+        try:
+            # Keep a few chunks queued per worker, not the whole sweep: an interrupted
+            # sweep then stops promptly.
+            pending: set[Future[ChunkResult]] = set()
+            queue = iter(chunks)
+            for chunk in queue:
+                pending.add(pool.submit(run_chunk, chunk))
+                if len(pending) >= 2 * self.workers:
+                    break
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+                    nxt = next(queue, None)
+                    if nxt is not None:
+                        pending.add(pool.submit(run_chunk, nxt))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Chunks run on a Dask distributed cluster: an existing one, or a LocalCluster started here.
+
+    Parameters
+    ----------
+    address : str, optional
+        Scheduler address (``tcp://host:8786``) of a running cluster. Its
+        workers need this package installed (the same version).
+    local_workers : int, optional
+        Start a ``LocalCluster`` with this many worker processes, one thread each.
+    timeout : float
+        Seconds to wait for the scheduler.
+    """
+
+    def __init__(
+        self, address: str | None = None, local_workers: int | None = None, timeout: float = CONNECT_TIMEOUT
+    ) -> None:
+        if (address is None) == (local_workers is None):
+            raise UsageError("give either a scheduler address or a local cluster size")
+        if local_workers is not None and local_workers < 1:
+            raise UsageError(f"--local-cluster={local_workers}: must be a whole number >= 1")
+        self.address = address
+        self.local_workers = local_workers
+        self.timeout = timeout
+        self.client: Any = None
+        self.cluster: Any = None
+
+    @property
+    def label(self) -> str:
+        if self.local_workers is not None:
+            return f"a Dask LocalCluster of {self.local_workers} workers"
+        return f"the Dask cluster at {self.address}"
+
+    def __enter__(self) -> DaskExecutor:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise UsageError(
+                "Dask is not installed; install the cluster extra: pip install 'blueline-sim[cluster]'"
+            ) from None
+        if self.local_workers is not None:
+            self.cluster = LocalCluster(
+                n_workers=self.local_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self.client = Client(self.cluster)
+            return self
+        address = str(self.address)
+        if "://" not in address and ":" not in address:
+            raise UsageError(f"--scheduler={address!r}: not an address; expected tcp://HOST:PORT")
+        identity = _probe_scheduler(address, self.timeout)
+        if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
+            raise UsageError(f"--scheduler={address}: answered, but is not a Dask scheduler")
+        try:
+            self.client = Client(address, timeout=f"{self.timeout}s")
+        except (OSError, TimeoutError, ValueError) as err:
+            raise UsageError(
+                f"cannot connect to the Dask scheduler at {address}: {_first_line(err)}"
+            ) from None
+        try:
+            self.client.wait_for_workers(1, timeout=self.timeout)
+        except (TimeoutError, OSError):
+            self.client.close()
+            raise UsageError(
+                f"the Dask scheduler at {address} has no workers after {self.timeout:g} s; start some with: dask worker {address}"
+            ) from None
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def slots(self) -> int:
+        threads = self.client.nthreads() if self.client is not None else {}
+        return max(1, sum(threads.values()))
+
+    def map_chunks(self, chunks: list[list[RunSpec]]) -> Iterator[ChunkResult]:
+        from distributed import as_completed
+
+        futures = [self.client.submit(run_chunk, chunk, pure=False) for chunk in chunks]
+        try:
+            for future in as_completed(futures):
+                result = future.result()
+                future.release()
+                yield result
+        finally:
+            self.client.cancel(futures)
+
+
+def make_executor(
+    workers: int | None = None, scheduler: str | None = None, local_cluster: int | None = None
+) -> LocalExecutor | DaskExecutor:
+    """The executor the command line asked for (local processes by default)."""
+    chosen = [x is not None for x in (workers, scheduler, local_cluster)]
+    if sum(chosen) > 1:
+        raise UsageError("--workers, --scheduler and --local-cluster: give at most one of them")
+    if scheduler is not None:
+        return DaskExecutor(address=scheduler)
+    if local_cluster is not None:
+        return DaskExecutor(local_workers=local_cluster)
+    return LocalExecutor(workers)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _probe_scheduler(address: str, timeout: float) -> Any:
+    """Ask ``address`` who it is, giving up after ``timeout`` seconds in all cases.
+
+    ``distributed.Client`` can wait far longer than its timeout when something
+    other than a scheduler listens at the address; this bounded handshake
+    fails fast instead.
+    """
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def ask() -> Any:
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        return asyncio.run(asyncio.wait_for(ask(), timeout))
+    except TimeoutError:
+        reason = f"no answer within {timeout:g} s"
+    except (OSError, ValueError, TypeError, MemoryError) as err:
+        reason = _first_line(err)
+    raise UsageError(f"cannot reach the Dask scheduler at {address} ({reason}); is it running?")
