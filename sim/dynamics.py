@@ -94,7 +94,7 @@ def drive(
     """The drive u of MODEL.md; positive pushes a person up the ladder.
 
     u = w_peer R - w_blame B + w_lead (2L - 1) + w_edu E H + w_mech M
-        + w_cust F + w_align A - (resistance + cynicism), with H = 0.5 + 0.5 L.
+        + w_cust F + w_align A + push - (resistance + cynicism), with H = 0.5 + 0.5 L.
     """
     h = 0.5 + 0.5 * lead
     return (
@@ -105,6 +105,7 @@ def drive(
         + p.w_mech * mechanisms
         + p.w_cust * feedback
         + p.w_align * alignment
+        + p.push
         - threshold
     )
 

@@ -108,6 +108,13 @@ class ModelParams:
     w_align: float = _p(0.6, "weight of leadership alignment coaching (managers)", "", 0, 10)
     resistance_mean: float = _p(0.4, "mean personal resistance to change", "drive", -5, 5)
     resistance_sd: float = _p(0.25, "spread of personal resistance", "drive", 0, 5)
+    push: float = _p(
+        0.0,
+        "constant extra drive on everyone (outside pressure; 0 = none); used to map tipping and hysteresis",
+        "drive",
+        -5,
+        5,
+    )
     adaptability: float = _p(0.15, "chance per week that a person moves one rung", "1/week", 0, 1)
     education_decay: float = _p(
         0.05, "weekly loss of education when no mechanism reinforces it", "1/week", 0, 1

@@ -1,0 +1,165 @@
+"""What the dashboard's controls set: one frozen record, turned into model parameters and plans.
+
+The controls speak a classroom's language (organization size, number of
+departments, a budget); :class:`Settings` translates them into a
+:class:`sim.ModelParams` and budget-scaled :class:`sim.Plan` objects, so
+the page, the presets and the tests share one translation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+import numpy as np
+
+from scenarios.plans import builtin_plans
+from sim import DEFAULT_DEPARTMENTS, Department, ModelParams, ParameterError, Plan, scale_to_budget
+from sim.organization import build_organization
+
+Mode = Literal["single", "side_by_side"]
+MODES: tuple[str, ...] = ("single", "side_by_side")
+
+EXTRA_DEPARTMENTS: tuple[Department, ...] = (
+    Department("logistics", 40),
+    Department("marketing", 30),
+    Department("finance", 30),
+    Department("quality", 30),
+    Department("procurement", 30),
+    Department("hr", 20),
+)
+"""Departments added, in order, when the organization has more than the six defaults."""
+
+MAX_DEPARTMENTS = len(DEFAULT_DEPARTMENTS) + len(EXTRA_DEPARTMENTS)
+DEFAULT_FRONTLINE = sum(d.frontline for d in DEFAULT_DEPARTMENTS)
+BEHAVIOUR = ("w_peer", "w_blame", "w_lead", "w_edu", "w_mech", "resistance_mean", "cynicism_rate")
+"""The weekly rule's weights a class can change from the page (fields of ModelParams)."""
+
+_DEFAULT_PARAMS = ModelParams()
+_builtin_plans = functools.cache(builtin_plans)  # read the TOML once per process
+
+# control ranges on the page: (lo, hi, step); the model's own ranges are wider
+RANGES: dict[str, tuple[float, float, float]] = {
+    "org_size": (0.25, 3.0, 0.25),
+    "n_departments": (1, MAX_DEPARTMENTS, 1),
+    "silo_strength": (0.0, 1.0, 0.01),
+    "budget": (0, 1_000_000, 10_000),
+    "seed": (0, 999, 1),
+    "weeks": (52, 260, 26),
+    "w_peer": (0.0, 3.0, 0.05),
+    "w_blame": (0.0, 3.0, 0.05),
+    "w_lead": (0.0, 3.0, 0.05),
+    "w_edu": (0.0, 3.0, 0.05),
+    "w_mech": (0.0, 3.0, 0.05),
+    "resistance_mean": (-1.0, 1.5, 0.05),
+    "cynicism_rate": (0.0, 0.02, 0.001),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every control on the page (except playback speed).
+
+    Parameters
+    ----------
+    mode : {"single", "side_by_side"}
+        One plan, or two plans racing on the same organization and seed.
+    plan, second_plan : str
+        Names of built-in plans; ``second_plan`` is used only side by side.
+    budget : float
+        Currency each plan is scaled to spend (see :func:`sim.scale_to_budget`).
+    seed : int
+        Fixes the organization's network, its people and the run.
+    org_size : float
+        Factor on every department's frontline headcount (1 = the default ~334 staff);
+        customers scale with it, so each person serves as many customers.
+    n_departments : int
+        The first ``n`` of the six default departments, then :data:`EXTRA_DEPARTMENTS`.
+    silo_strength, w_peer, w_blame, w_lead, w_edu, w_mech, resistance_mean, cynicism_rate : float
+        The :class:`sim.ModelParams` fields of the same name.
+    weeks : int
+        Horizon: playing stops after this many weeks.
+    """
+
+    mode: Mode = "single"
+    plan: str = "rocket"
+    second_plan: str = "pilot"
+    budget: float = 300_000.0
+    seed: int = 1
+    org_size: float = 1.0
+    n_departments: int = len(DEFAULT_DEPARTMENTS)
+    silo_strength: float = _DEFAULT_PARAMS.silo_strength
+    w_peer: float = _DEFAULT_PARAMS.w_peer
+    w_blame: float = _DEFAULT_PARAMS.w_blame
+    w_lead: float = _DEFAULT_PARAMS.w_lead
+    w_edu: float = _DEFAULT_PARAMS.w_edu
+    w_mech: float = _DEFAULT_PARAMS.w_mech
+    resistance_mean: float = _DEFAULT_PARAMS.resistance_mean
+    cynicism_rate: float = _DEFAULT_PARAMS.cynicism_rate
+    weeks: int = 156
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ParameterError(f"mode={self.mode!r}: allowed: {', '.join(MODES)}")
+        known = plan_names()
+        for name in ("plan", "second_plan"):
+            if getattr(self, name) not in known:
+                raise ParameterError(f"{name}={getattr(self, name)!r}: allowed: {', '.join(known)}")
+        for name, (lo, hi, _) in RANGES.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+                raise ParameterError(f"{name}={value!r}: must be a number in [{lo:g}, {hi:g}]")
+        for name in ("n_departments", "seed", "weeks"):
+            if not float(getattr(self, name)).is_integer():
+                raise ParameterError(f"{name}={getattr(self, name)!r}: must be a whole number")
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some controls changed (validated)."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ParameterError(f"{unknown[0]}: unknown control; allowed: {', '.join(sorted(known))}")
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def plan_names(self) -> tuple[str, ...]:
+        """The plans being run: one, or two side by side."""
+        return (self.plan, self.second_plan) if self.mode == "side_by_side" else (self.plan,)
+
+    def departments(self) -> tuple[Department, ...]:
+        """The organization's departments, frontline headcounts scaled by ``org_size``."""
+        chosen = (DEFAULT_DEPARTMENTS + EXTRA_DEPARTMENTS)[: int(self.n_departments)]
+        return tuple(Department(d.name, max(1, round(d.frontline * self.org_size))) for d in chosen)
+
+    def params(self) -> ModelParams:
+        """The model parameters these controls stand for."""
+        departments = self.departments()
+        frontline = sum(d.frontline for d in departments)
+        customers = max(1, round(_DEFAULT_PARAMS.n_customers * frontline / DEFAULT_FRONTLINE))
+        behaviour = {name: float(getattr(self, name)) for name in BEHAVIOUR}
+        return _DEFAULT_PARAMS.replace(
+            departments=departments,
+            n_customers=customers,
+            silo_strength=float(self.silo_strength),
+            **behaviour,
+        )
+
+    def plans(self, params: ModelParams | None = None) -> tuple[Plan, ...]:
+        """The chosen plans, each scaled to spend ``budget`` on this organization."""
+        params = params or self.params()
+        # the expected cost depends on headcounts only, not on the network's random ties
+        org = build_organization(params, np.random.default_rng(int(self.seed)))
+        every = _builtin_plans()
+        return tuple(scale_to_budget(every[name], org, float(self.budget)) for name in self.plan_names)
+
+
+def plan_names() -> tuple[str, ...]:
+    """The built-in plans the page offers, in their file's order."""
+    return tuple(_builtin_plans())
+
+
+def plan_descriptions() -> dict[str, str]:
+    """One line per built-in plan, to caption the plan pickers."""
+    return {name: plan.description for name, plan in _builtin_plans().items()}

@@ -1,0 +1,601 @@
+"""Mean-field companion of the weekly rule: what the theory says the agent model should do.
+
+The agent model is a threshold model of *complex contagion* (Granovetter
+1978; Centola and Macy 2007) with personal thresholds (``resistance``) drawn
+once at hire. This module replaces the random colleague network by its
+expected composition (a well-mixed organization in which every department is
+in the same state) and follows the expected rung shares week by week with a
+deterministic map. Its fixed points, their stability and the critical
+``push`` at which the blaming state disappears are the theory's predictions
+that ``tests/test_validity.py`` and ``docs/validation.md`` hold the agent
+model to.
+
+What is kept from the agent model
+    The weekly rule itself (:func:`sim.dynamics.drive`): all people decide at
+    once from last week's state and move one rung with probability
+    ``adaptability`` in the direction of the sign of their drive. Resistance
+    is *quenched*: each person keeps the threshold drawn at hire, so each
+    tier is split into about ``n_classes`` resistance classes of
+    Normal(resistance_mean, resistance_sd) (:func:`resistance_classes`); the
+    share of a tier with u > 0 under a signal S is then the discretised
+    normal CDF Phi((S - resistance_mean) / resistance_sd). The three tiers keep their
+    own leader signal: a frontline person's L is the rung of *their own*
+    manager (the frontline state is tracked jointly with the manager's),
+    managers' L is the executives' mean rung, executives' L their team's.
+    Expected tie counts (``p_within``, ``p_across``, reporting lines) weight
+    the peer signals, and blame on cross-department ties counts
+    ``cross_blame_weight`` times.
+
+What is left out (the simplifications)
+    Finite, random degrees (R and B are expected shares, not a sample of a
+    few colleagues), differences between departments (one representative
+    department, headcount-weighted), customers (their feedback F enters only
+    as a fixed value per rung, ``Levers.feedback_by_rung``, zero by default),
+    attrition and hiring, cynicism, and waves (education, mechanisms and
+    alignment enter only as constant levels, :class:`Levers`).
+    The agent model should approach this map when degrees are large (large
+    departments, weak silos) and customers and attrition are switched off.
+
+:func:`pooled_fixed_points` gives the textbook one-dimensional reduction
+(leaders pooled with everyone, infinite degree) in closed form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, stats
+
+from sim.params import ModelParams, ParameterError
+
+RUNG_VALUES = np.arange(4.0)
+
+Shares = Sequence[float] | np.ndarray
+"""Rung shares (BLAME, SHAME, JUSTIFY, OWN), summing to 1."""
+
+
+@dataclass(frozen=True)
+class Levers:
+    """Constant levels of the programme's levers, held fixed in the mean field.
+
+    Parameters
+    ----------
+    education : float
+        Education E of everyone, in [0, 1] (enters as ``w_edu * E * H``).
+    mechanisms : float
+        Mechanism strength M of everyone's department, in [0, 1].
+    alignment : float
+        Leadership alignment A of managers and executives, in [0, 1].
+    feedback_by_rung : tuple of 4 floats
+        Mean customer feedback F of a frontline person at each rung, in
+        [-1, 1]; zero means "no customers".
+    """
+
+    education: float = 0.0
+    mechanisms: float = 0.0
+    alignment: float = 0.0
+    feedback_by_rung: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Everything the map needs, computed once from :class:`ModelParams`.
+
+    Attributes
+    ----------
+    params : ModelParams
+        The weights, resistance and ``push`` used.
+    levers : Levers
+        Constant programme levels.
+    theta, weights : ndarray
+        Resistance of each class of frontline people and managers, and the
+        share of people in it (see :func:`resistance_classes`).
+    theta_executives, weights_executives : ndarray
+        The same for the executive team: one equally likely class per
+        executive when the team is smaller than ``n_classes`` (a team of
+        four is four people, not a continuum).
+    n_frontline, n_managers, n_executives : float
+        Headcounts of the three tiers.
+    ties_within, ties_across : float
+        Expected random colleague ties of a department member inside and
+        across departments (headcount-weighted over departments).
+    reports : float
+        Frontline staff per manager (mean).
+    """
+
+    params: ModelParams
+    levers: Levers
+    theta: np.ndarray
+    weights: np.ndarray
+    theta_executives: np.ndarray
+    weights_executives: np.ndarray
+    n_frontline: float
+    n_managers: float
+    n_executives: float
+    ties_within: float
+    ties_across: float
+    reports: float
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.theta)
+
+    @property
+    def n_staff(self) -> float:
+        return self.n_frontline + self.n_managers + self.n_executives
+
+
+@dataclass(frozen=True)
+class State:
+    """Expected shares of each tier by rung and resistance class.
+
+    Attributes
+    ----------
+    frontline : ndarray, shape (4, K, 4, K)
+        Joint share of frontline people by (own rung, own class, their
+        manager's rung, manager's class); sums to 1. Tracking the manager
+        jointly keeps "my own boss is below the line" exact.
+    executives : ndarray, shape (4, K_e)
+        Share of executives by (rung, class); sums to 1.
+    """
+
+    frontline: np.ndarray
+    executives: np.ndarray
+
+    @property
+    def managers(self) -> np.ndarray:
+        """Share of managers by (rung, class), shape (4, K): the frontline's manager marginal."""
+        return self.frontline.sum(axis=(0, 1))
+
+
+def resistance_classes(params: ModelParams, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Discretize Normal(resistance_mean, resistance_sd) into about ``n_classes`` threshold classes.
+
+    Half of the bin edges are equally likely quantiles (resolving the bulk,
+    where the tipping share lies), half are evenly spaced in z on [-3.5, 3.5]
+    (resolving the tails, where a cascade starts and so the critical push
+    is decided). Each class sits at its bin's conditional mean.
+
+    Returns
+    -------
+    theta : ndarray
+        Resistance of each class (drive units), increasing.
+    weights : ndarray
+        Share of people in each class (sums to 1).
+    """
+    half = max(n_classes // 2, 1)
+    quantile_edges = stats.norm.ppf(np.linspace(0.0, 1.0, half + 1)[1:-1])
+    even_edges = np.linspace(-3.5, 3.5, max(n_classes - half, 2) - 1)
+    edges = np.unique(np.round(np.r_[quantile_edges, even_edges], 9))
+    a, b = np.r_[-np.inf, edges], np.r_[edges, np.inf]
+    weights = stats.norm.cdf(b) - stats.norm.cdf(a)
+    z = (stats.norm.pdf(a) - stats.norm.pdf(b)) / weights
+    return params.resistance_mean + params.resistance_sd * z, weights
+
+
+def _team_classes(params: ModelParams, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """One equally likely class per member of a small team, at the midpoint quantiles."""
+    q = (np.arange(size) + 0.5) / size
+    return params.resistance_mean + params.resistance_sd * stats.norm.ppf(q), np.full(size, 1.0 / size)
+
+
+def setting(params: ModelParams, levers: Levers | None = None, n_classes: int = 48) -> Setting:
+    """Collect headcounts and expected tie counts of an organization for the map.
+
+    Parameters
+    ----------
+    params : ModelParams
+        The organization (departments, span, executives, p_within,
+        silo_strength) and the rule's weights.
+    levers : Levers, optional
+        Constant programme levels; none by default.
+    n_classes : int
+        About this many resistance classes (the resolution of the threshold
+        distribution; the cost of a step grows with its square).
+    """
+    sizes = np.array([d.frontline for d in params.departments], dtype=float)
+    managers = np.ceil(sizes / params.span)
+    members = sizes + managers
+    headcount_share = members / members.sum()
+    within = params.p_within * (members - 1.0)
+    across = params.p_across * (members.sum() - members)
+    theta, weights = resistance_classes(params, n_classes)
+    if params.executives < n_classes:
+        theta_e, weights_e = _team_classes(params, params.executives)
+    else:
+        theta_e, weights_e = theta, weights
+    return Setting(
+        params=params,
+        levers=levers or Levers(),
+        theta=theta,
+        weights=weights,
+        theta_executives=theta_e,
+        weights_executives=weights_e,
+        n_frontline=float(sizes.sum()),
+        n_managers=float(managers.sum()),
+        n_executives=float(params.executives),
+        ties_within=float(headcount_share @ within),
+        ties_across=float(headcount_share @ across),
+        reports=float(sizes.sum() / managers.sum()),
+    )
+
+
+def initial_state(s: Setting, shares: Shares | None = None, executive_shares: Shares | None = None) -> State:
+    """Rungs drawn independently of resistance and of one's manager, as the agent model does.
+
+    Parameters
+    ----------
+    shares : 4 floats, optional
+        Rung shares of everyone (defaults to ``params.initial_rung_shares``).
+    executive_shares : 4 floats, optional
+        Rung shares of the executives, if different.
+    """
+    x = np.asarray(shares if shares is not None else s.params.initial_rung_shares, dtype=float)
+    e = np.asarray(executive_shares, dtype=float) if executive_shares is not None else x
+    person = np.outer(x, s.weights)
+    return State(
+        frontline=np.einsum("rk,sj->rksj", person, person),
+        executives=np.outer(e, s.weights_executives),
+    )
+
+
+def _climb(shares: np.ndarray, u: np.ndarray, adaptability: float) -> np.ndarray:
+    """Move share ``adaptability`` of each cell one rung (axis 0) in the direction of sign(u)."""
+    up = np.broadcast_to(adaptability * (u > 0), shares.shape)
+    down = np.broadcast_to(adaptability * (u < 0), shares.shape)
+    flow_up = shares[:3] * up[:3]
+    flow_down = shares[1:] * down[1:]
+    out = shares.copy()
+    out[:3] += flow_down - flow_up
+    out[1:] += flow_up - flow_down
+    return out
+
+
+def signals(state: State, s: Setting) -> dict[str, np.ndarray]:
+    """Rung shares by tier and the peer and leader signals everyone sees this week.
+
+    Returns
+    -------
+    dict
+        ``frontline``, ``managers``, ``executives``, ``department`` (rung
+        shares, shape (4,)), ``leader_of_managers`` (L of managers and
+        executives), ``r_frontline``/``b_frontline`` (by the manager's rung,
+        shape (4,)), ``r_managers``/``b_managers`` (by manager rung and
+        class, shape (4, K)), ``r_executives``/``b_executives``.
+    """
+    p = s.params
+    f = state.frontline.sum(axis=(1, 2, 3))
+    m_joint = state.managers
+    m = m_joint.sum(axis=1)
+    e = state.executives.sum(axis=1)
+    dept = (s.n_frontline * f + s.n_managers * m) / (s.n_frontline + s.n_managers)
+    lead_exec = float(e @ RUNG_VALUES) / 3.0
+    random_ties = s.ties_within + s.ties_across
+    blame_ties = s.ties_within + p.cross_blame_weight * s.ties_across
+
+    # frontline: random ties see the department, one tie is their own manager
+    boss = np.eye(4)
+    deg_f = random_ties + 1.0
+    r_f = (random_ties * dept[3] + boss[3]) / deg_f
+    b_f = (blame_ties * dept[0] + boss[0]) / deg_f
+
+    # managers: random ties, their own team (conditional on the manager's state), the executives
+    team = state.frontline.sum(axis=1)  # (r, s, j)
+    team = team / np.maximum(team.sum(axis=0, keepdims=True), 1e-300)
+    deg_m = random_ties + s.reports + s.n_executives
+    r_m = (random_ties * dept[3] + s.reports * team[3] + s.n_executives * e[3]) / deg_m
+    b_m = (blame_ties * dept[0] + s.reports * team[0] + s.n_executives * e[0]) / deg_m
+
+    # executives: every manager and the other executives
+    deg_e = max(s.n_managers + s.n_executives - 1.0, 1.0)
+    r_e = (s.n_managers * m[3] + (s.n_executives - 1.0) * e[3]) / deg_e
+    b_e = (s.n_managers * m[0] + (s.n_executives - 1.0) * e[0]) / deg_e
+    return {
+        "frontline": f,
+        "managers": m,
+        "executives": e,
+        "department": dept,
+        "leader_of_managers": np.asarray(lead_exec),
+        "r_frontline": r_f,
+        "b_frontline": b_f,
+        "r_managers": r_m,
+        "b_managers": b_m,
+        "r_executives": np.asarray(r_e),
+        "b_executives": np.asarray(b_e),
+    }
+
+
+def _levers_drive(s: Setting, lead: np.ndarray | float, alignment: float) -> np.ndarray | float:
+    """Drive from the leader, education, mechanisms, alignment and push (no peers, no resistance)."""
+    p, lv = s.params, s.levers
+    return (
+        p.w_lead * (2.0 * lead - 1.0)
+        + p.w_edu * lv.education * (0.5 + 0.5 * lead)
+        + p.w_mech * lv.mechanisms
+        + p.w_align * alignment
+        + p.push
+    )
+
+
+def step(state: State, s: Setting) -> State:
+    """One week of the expected dynamics: everyone decides from last week's state.
+
+    The frontline move (depending on their own rung, class and their
+    manager's rung) and the managers' move act on different axes of the joint
+    frontline array with independent draws, so applying them one after the
+    other is the exact product of the two transitions.
+    """
+    p, lv = s.params, s.levers
+    sig = signals(state, s)
+    theta = s.theta
+    lead_f = RUNG_VALUES / 3.0  # by the manager's rung
+    feedback = p.w_cust * np.asarray(lv.feedback_by_rung, dtype=float)
+    peer_f = p.w_peer * sig["r_frontline"] - p.w_blame * sig["b_frontline"]
+    u_f = (
+        feedback[:, None, None]
+        - theta[None, :, None]
+        + (peer_f + _levers_drive(s, lead_f, 0.0))[None, None, :]
+    )
+    frontline = _climb(state.frontline, u_f[..., None], p.adaptability)
+
+    lead_m = float(sig["leader_of_managers"])
+    peer_m = p.w_peer * sig["r_managers"] - p.w_blame * sig["b_managers"]  # (s, j)
+    u_m = peer_m + _levers_drive(s, lead_m, lv.alignment) - theta[None, :]
+    moved = _climb(np.moveaxis(frontline, 2, 0), u_m[:, None, None, :], p.adaptability)
+    frontline = np.moveaxis(moved, 0, 2)
+
+    peer_e = p.w_peer * float(sig["r_executives"]) - p.w_blame * float(sig["b_executives"])
+    u_e = peer_e + _levers_drive(s, lead_m, lv.alignment) - s.theta_executives
+    executives = _climb(state.executives, u_e[None, :], p.adaptability)
+    return State(frontline=frontline, executives=executives)
+
+
+def above_line(state: State, s: Setting) -> float:
+    """Share of all staff at OWN (the agent model's ``above_line``)."""
+    f = state.frontline[3].sum()
+    m = state.managers[3].sum()
+    e = state.executives[3].sum()
+    return float((s.n_frontline * f + s.n_managers * m + s.n_executives * e) / s.n_staff)
+
+
+def trajectory(s: Setting, weeks: int, state: State | None = None) -> dict[str, np.ndarray]:
+    """Weekly expected shares, week 0 first (columns named like the agent model's).
+
+    Returns
+    -------
+    dict
+        ``above_line``, ``share_<rung>`` overall and ``above_line.<tier>``
+        for ``frontline``, ``managers`` and ``executives``; arrays of
+        length ``weeks + 1``.
+    """
+    from sim.params import RUNG_NAMES
+
+    state = state if state is not None else initial_state(s)
+    rows = []
+    for week in range(weeks + 1):
+        if week:
+            state = step(state, s)
+        sig = signals(state, s)
+        n = np.array([s.n_frontline, s.n_managers, s.n_executives])
+        overall = (n[0] * sig["frontline"] + n[1] * sig["managers"] + n[2] * sig["executives"]) / n.sum()
+        rows.append(np.r_[overall, sig["frontline"][3], sig["managers"][3], sig["executives"][3]])
+    data = np.array(rows)
+    out = {f"share_{name}": data[:, k] for k, name in enumerate(RUNG_NAMES)}
+    out["above_line"] = data[:, 3]
+    for k, tier in enumerate(("frontline", "managers", "executives")):
+        out[f"above_line.{tier}"] = data[:, 4 + k]
+    return out
+
+
+def settle(s: Setting, state: State, max_weeks: int = 4000, tol: float = 1e-9) -> tuple[State, int]:
+    """Iterate the map until no share changes by more than ``tol`` in a week.
+
+    Returns
+    -------
+    state : State
+        The (nearly) fixed state reached.
+    weeks : int
+        Weeks taken (``max_weeks`` if it did not settle: near a
+        saddle-node the map slows down).
+    """
+    for week in range(1, max_weeks + 1):
+        new = step(state, s)
+        change = max(
+            float(np.abs(new.frontline - state.frontline).max()),
+            float(np.abs(new.executives - state.executives).max()),
+        )
+        state = new
+        if change < tol:
+            return state, week
+    return state, max_weeks
+
+
+ALL_BLAME = (1.0, 0.0, 0.0, 0.0)
+ALL_OWN = (0.0, 0.0, 0.0, 1.0)
+
+
+def stable_states(
+    params: ModelParams, levers: Levers | None = None, n_classes: int = 48
+) -> tuple[float, float]:
+    """Above-the-line share of the states reached from an all-BLAME and from an all-OWN start.
+
+    Two different values mean two stable states (bistability) at these
+    parameters; equal values mean a single attractor.
+    """
+    s = setting(params, levers, n_classes)
+    low, _ = settle(s, initial_state(s, ALL_BLAME))
+    high, _ = settle(s, initial_state(s, ALL_OWN))
+    return above_line(low, s), above_line(high, s)
+
+
+def _ends_high(s: Setting, shares: Shares, max_weeks: int) -> bool:
+    state = initial_state(s, shares)
+    for _ in range(max_weeks):
+        state = step(state, s)
+        level = above_line(state, s)
+        if level > 0.97 or level < 0.03:
+            break
+    final, _ = settle(s, state, max_weeks=max_weeks)
+    return above_line(final, s) > 0.5
+
+
+def tipping_share(
+    params: ModelParams,
+    levers: Levers | None = None,
+    n_classes: int = 48,
+    base: Shares = ALL_BLAME,
+    tol: float = 1e-3,
+    max_weeks: int = 3000,
+) -> float:
+    """The tipping point: the initial above-the-line share that separates the two basins.
+
+    The start is ``(1 - q) * base + q * ALL_OWN``, rungs placed independently
+    of resistance (as the agent model's ``initial_rung_shares``). Returns the
+    smallest q from which the map ends above the line (bisection to
+    ``tol``): 0.0 if even q = 0 tips, NaN if even q = 1 falls back.
+    """
+    s = setting(params, levers, n_classes)
+    b = np.asarray(base, dtype=float)
+
+    def start(q: float) -> np.ndarray:
+        return (1.0 - q) * b + q * np.asarray(ALL_OWN)
+
+    if _ends_high(s, start(0.0), max_weeks):
+        return 0.0
+    if not _ends_high(s, start(1.0), max_weeks):
+        return float("nan")
+    lo, hi = 0.0, 1.0
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        if _ends_high(s, start(mid), max_weeks):
+            hi = mid
+        else:
+            lo = mid
+    return 0.5 * (lo + hi)
+
+
+def critical_push(
+    params: ModelParams,
+    levers: Levers | None = None,
+    n_classes: int = 48,
+    direction: str = "up",
+    bracket: tuple[float, float] = (-3.0, 3.0),
+    tol: float = 1e-3,
+    max_weeks: int = 3000,
+) -> float:
+    """The push at which one of the two stable states disappears (a saddle-node).
+
+    Parameters
+    ----------
+    direction : {"up", "down"}
+        ``up``: the smallest push from which an all-BLAME organization ends
+        above the line (the blaming state is gone). ``down``: the largest
+        push at which an all-OWN organization falls below the line.
+    bracket : (float, float)
+        Search interval for the push (drive units); NaN if the switch is
+        not inside it.
+    """
+    if direction not in ("up", "down"):
+        raise ParameterError(f"direction={direction!r}: allowed: up, down")
+    start = ALL_BLAME if direction == "up" else ALL_OWN
+
+    def high(push: float) -> bool:
+        return _ends_high(setting(params.replace(push=push), levers, n_classes), start, max_weeks)
+
+    lo, hi = bracket
+    if high(lo) or not high(hi):
+        return float("nan")
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        if high(mid):
+            hi = mid
+        else:
+            lo = mid
+    return 0.5 * (lo + hi)
+
+
+@dataclass(frozen=True)
+class FixedPoint:
+    """A fixed point of the pooled one-dimensional reduction.
+
+    Attributes
+    ----------
+    above_line : float
+        Share at OWN (everyone else at BLAME).
+    stable : bool
+        True where the slope of the map at the point is below 1.
+    """
+
+    above_line: float
+    stable: bool
+
+
+def pooled_signal(params: ModelParams, x: np.ndarray | float, cross_share: float = 0.0) -> np.ndarray | float:
+    """Drive (before resistance) when a share x is at OWN and 1 - x at BLAME, leaders pooled.
+
+    ``cross_share`` is the share of colleague ties that cross departments,
+    on which blame weighs ``cross_blame_weight`` times.
+    """
+    p = params
+    blame_weight = 1.0 + (p.cross_blame_weight - 1.0) * cross_share
+    return p.w_peer * x - p.w_blame * blame_weight * (1.0 - x) + p.w_lead * (2.0 * x - 1.0) + p.push
+
+
+def pooled_fixed_points(params: ModelParams, cross_share: float = 0.0, grid: int = 4001) -> list[FixedPoint]:
+    """Fixed points of x = Phi((S(x) - resistance_mean) / resistance_sd), leaders pooled.
+
+    The textbook reduction: infinite degree, one's leaders are a random
+    draw of the same population (L = x), resistance quenched so that at a
+    fixed point exactly the people with resistance below S(x) are at OWN.
+    Roots are bracketed on a grid and polished with ``brentq``.
+    """
+    p = params
+
+    def g(x: np.ndarray | float) -> np.ndarray | float:
+        z = (pooled_signal(p, x, cross_share) - p.resistance_mean) / p.resistance_sd
+        return stats.norm.cdf(z)
+
+    xs = np.linspace(0.0, 1.0, grid)
+    h = np.asarray(g(xs)) - xs
+    points = []
+    for i in np.flatnonzero(np.sign(h[:-1]) * np.sign(h[1:]) <= 0):
+        if h[i] == 0.0 and i > 0 and h[i - 1] == 0.0:
+            continue
+        a, b = xs[i], xs[i + 1]
+        root = a if h[i] == 0.0 else float(optimize.brentq(lambda x: float(g(x)) - x, a, b))
+        eps = 1e-6
+        slope = (float(g(min(root + eps, 1.0))) - float(g(max(root - eps, 0.0)))) / (
+            min(root + eps, 1.0) - max(root - eps, 0.0)
+        )
+        points.append(FixedPoint(above_line=float(root), stable=slope < 1.0))
+    return points
+
+
+def hysteresis(
+    params: ModelParams,
+    pushes: Sequence[float],
+    weeks_per_level: int = 200,
+    levers: Levers | None = None,
+    n_classes: int = 48,
+    start: Shares = ALL_BLAME,
+) -> np.ndarray:
+    """Sweep the push through ``pushes`` in order, carrying the state from level to level.
+
+    A quasi-static continuation: sweeping up then down traces the two
+    branches of a bistable culture; the jumps sit near :func:`critical_push`.
+
+    Returns
+    -------
+    ndarray
+        Above-the-line share at the end of each level.
+    """
+    state = initial_state(setting(params, levers, n_classes), start)
+    out = []
+    for push in pushes:
+        s = setting(params.replace(push=float(push)), levers, n_classes)
+        for _ in range(weeks_per_level):
+            state = step(state, s)
+        out.append(above_line(state, s))
+    return np.asarray(out)
