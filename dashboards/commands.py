@@ -58,6 +58,13 @@ def serve(args: argparse.Namespace) -> int:
         os.environ.setdefault(key, value)
     from solara.__main__ import cli  # imported late: solara is the dashboard extra
 
+    from dashboards import assets
+
+    try:
+        assets.ensure()
+    except assets.AssetsError as err:
+        print(f"blueline dashboard: warning: {err}; the page may stay blank", flush=True)
+
     url = f"http://{args.host}:{port}"
     print(f"blueline dashboard: serving on {url} (Ctrl+C to stop)", flush=True)
     options = ["--host", args.host, "--port", str(port), "--production", "--no-check-version"]
