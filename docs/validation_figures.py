@@ -44,17 +44,6 @@ DOCS = Path(__file__).resolve().parent
 IMG, DATA = DOCS / "img", DOCS / "data"
 ODD = DOCS / "ODD.md"
 
-QUIET = {
-    "n_customers": 0,
-    "base_attrition": 0.0,
-    "shame_attrition": 0.0,
-    "blame_attrition": 0.0,
-    "own_in_blame_attrition": 0.0,
-}
-"""The mean field's simplifications applied to the agent model: no customers, no attrition."""
-
-ALL_BLAME, ALL_OWN = (1.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 1.0)
-
 
 # -- writing outputs atomically --------------------------------------------------------------
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -80,13 +69,6 @@ def save_figure(fig: Any, name: str) -> None:
 
 
 # -- agent-model experiments (top-level functions, so worker processes can run them) ----------
-def one_department(frontline: int, **changes: Any) -> ModelParams:
-    """One department, executives in proportion (one per 75 frontline), customers and attrition off."""
-    return ModelParams(
-        departments=(Department("dept", frontline),), executives=max(1, round(frontline / 75)), **QUIET
-    ).replace(**changes)
-
-
 def scaled_default(scale: int, **changes: Any) -> ModelParams:
     """The default six departments (and executive team) times ``scale``."""
     base = ModelParams()
@@ -126,7 +108,7 @@ def agent_critical_push(
     tol: float = 0.01,
 ) -> float:
     """Push at which this seed's all-BLAME (``up``) or all-OWN (``down``) organization switches."""
-    start = ALL_BLAME if direction == "up" else ALL_OWN
+    start = mf.ALL_BLAME if direction == "up" else mf.ALL_OWN
 
     def high(push: float) -> bool:
         return final_above_line(params, seed, weeks, push=push, initial_rung_shares=start) > 0.5
@@ -144,7 +126,7 @@ def agent_hysteresis(
     params: ModelParams, seed: int, pushes: Sequence[float], weeks_per_level: int
 ) -> list[float]:
     """One run: the push stepped through ``pushes``, above-the-line share at the end of each level."""
-    m = CultureModel(params.replace(push=float(pushes[0])), rng=seed, initial_rung_shares=ALL_BLAME)
+    m = CultureModel(params.replace(push=float(pushes[0])), rng=seed, initial_rung_shares=mf.ALL_BLAME)
     out = []
     for push in pushes:
         m.params = m.params.replace(push=float(push))
@@ -168,7 +150,7 @@ def agent_trajectory(
 def feedback_by_rung(params: ModelParams, seed: int, weeks: int = 40) -> list[float]:
     """Mean customer feedback a frontline person receives at each rung (rungs frozen, three starts)."""
     total, count = np.zeros(4), np.zeros(4)
-    for start in (ALL_BLAME, ALL_OWN, (0.25, 0.25, 0.25, 0.25)):
+    for start in (mf.ALL_BLAME, mf.ALL_OWN, (0.25, 0.25, 0.25, 0.25)):
         m = CultureModel(params, rng=seed, initial_rung_shares=start, adaptability=0.0)
         frontline = m.organization.role == 0
         for week in range(weeks):
@@ -187,7 +169,7 @@ def spread_time(params: ModelParams, seed: int, weeks: int = 260) -> float:
     OWN together with the executive team (a sponsored success); everyone
     else starts at BLAME. Infinity when it does not spread within ``weeks``.
     """
-    m = CultureModel(params, rng=seed, initial_rung_shares=ALL_BLAME)
+    m = CultureModel(params, rng=seed, initial_rung_shares=mf.ALL_BLAME)
     org = m.organization
     m.workforce.rung[(org.department == 0) | (org.role == 2)] = 3
     others = (org.department > 0) & (org.department < org.n_departments)
@@ -200,7 +182,7 @@ def spread_time(params: ModelParams, seed: int, weeks: int = 260) -> float:
 
 def spread_time_network_only(params: ModelParams, seed: int, weeks: int = 260) -> float:
     """As :func:`spread_time`, with the executives left at BLAME (they carry nothing when w_lead = 0)."""
-    m = CultureModel(params, rng=seed, initial_rung_shares=ALL_BLAME)
+    m = CultureModel(params, rng=seed, initial_rung_shares=mf.ALL_BLAME)
     org = m.organization
     m.workforce.rung[org.department == 0] = 3
     others = (org.department > 0) & (org.department < org.n_departments)
@@ -264,8 +246,8 @@ def regime(cfg: Config) -> dict[str, Any]:
 
     starts = {
         "default start": None,
-        "all BLAME": ALL_BLAME,
-        "all OWN": ALL_OWN,
+        "all BLAME": mf.ALL_BLAME,
+        "all OWN": mf.ALL_OWN,
         "60% OWN": (0.4, 0.0, 0.0, 0.6),
         "70% OWN": (0.3, 0.0, 0.0, 0.7),
     }
@@ -363,11 +345,15 @@ def convergence(cfg: Config) -> pd.DataFrame:
     sizes = [75, 150, 300, 600] if cfg.quick else [75, 150, 300, 600, 1200]
     silos = [1.0, 0.5, 0.0] if cfg.quick else [1.0, 0.85, 0.5, 0.0]
     scales = [1] if cfg.quick else [1, 3]
-    cases: list[tuple[str, float, ModelParams]] = [("one department", n, one_department(n)) for n in sizes]
+    cases: list[tuple[str, float, ModelParams]] = [("one department", n, mf.one_department(n)) for n in sizes]
     for scale in scales:
         for silo in silos:
             cases.append(
-                (f"six departments x{scale}", silo, scaled_default(scale, silo_strength=silo, **QUIET))
+                (
+                    f"six departments x{scale}",
+                    silo,
+                    scaled_default(scale, silo_strength=silo, **mf.MEANFIELD_WORLD),
+                )
             )
     tasks: list[tuple[Callable[..., Any], dict[str, Any]]] = []
     for _, _, p in cases:
@@ -446,7 +432,7 @@ def hysteresis(cfg: Config) -> pd.DataFrame:
     pushes = np.r_[up, up[::-1]]
     weeks = 100
     variants = {
-        "customers and attrition off": (ModelParams(**QUIET), mf.Levers()),
+        "customers and attrition off": (ModelParams(**mf.MEANFIELD_WORLD), mf.Levers()),
         "full default model": (ModelParams(), measured_feedback(cfg)),
     }
     tasks: list[tuple[Callable[..., Any], dict[str, Any]]] = [
@@ -508,7 +494,7 @@ def turnover(cfg: Config) -> pd.DataFrame:
     cases = []
     for rate in rates:
         for label, shares, plan in (
-            ("all OWN, no plan", ALL_OWN, None),
+            ("all OWN, no plan", mf.ALL_OWN, None),
             ("default start, no plan", None, None),
             ("default start, rocket 300k", None, rocket),
         ):
@@ -575,7 +561,7 @@ def contagion(cfg: Config) -> pd.DataFrame:
         "same, cross ties carry no extra blame": (spread_time, ModelParams(cross_blame_weight=1.0), mus),
         "single threshold, network only": (
             spread_time_network_only,
-            ModelParams(**QUIET).replace(w_lead=0.0, resistance_sd=0.0, cross_blame_weight=1.0),
+            ModelParams(**mf.MEANFIELD_WORLD).replace(w_lead=0.0, resistance_sd=0.0, cross_blame_weight=1.0),
             [-0.7, -0.6, -0.5, -0.4] if not cfg.quick else [-0.7, -0.4],
         ),
     }

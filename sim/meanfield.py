@@ -44,11 +44,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import optimize, stats
 
-from sim.params import ModelParams, ParameterError
+from sim.params import Department, ModelParams, ParameterError
 
 RUNG_VALUES = np.arange(4.0)
 
@@ -414,6 +415,26 @@ def settle(s: Setting, state: State, max_weeks: int = 4000, tol: float = 1e-9) -
 
 ALL_BLAME = (1.0, 0.0, 0.0, 0.0)
 ALL_OWN = (0.0, 0.0, 0.0, 1.0)
+
+MEANFIELD_WORLD: dict[str, float] = {
+    "n_customers": 0,
+    "base_attrition": 0.0,
+    "shame_attrition": 0.0,
+    "blame_attrition": 0.0,
+    "own_in_blame_attrition": 0.0,
+}
+"""The mean field's simplifications applied to the agent model: no customers, no attrition."""
+
+
+def one_department(frontline: int, **changes: Any) -> ModelParams:
+    """The agent model in the mean field's world: one department, one executive per
+    75 frontline staff, customers and attrition off."""
+    return ModelParams().replace(
+        departments=(Department("dept", frontline),),
+        executives=max(1, round(frontline / 75)),
+        **MEANFIELD_WORLD,
+        **changes,
+    )
 
 
 def stable_states(

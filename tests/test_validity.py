@@ -21,22 +21,6 @@ from sim.organization import build_organization
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
-QUIET = {
-    "n_customers": 0,
-    "base_attrition": 0.0,
-    "shame_attrition": 0.0,
-    "blame_attrition": 0.0,
-    "own_in_blame_attrition": 0.0,
-}
-ALL_BLAME, ALL_OWN = (1.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 1.0)
-
-
-def one_department(frontline: int) -> ModelParams:
-    """One department, one executive per 75 frontline, customers and attrition off (the mean field's world)."""
-    return ModelParams(
-        departments=(Department("dept", frontline),), executives=max(1, round(frontline / 75)), **QUIET
-    )
-
 
 def final_above_line(params, seed, weeks=300, **overrides):
     m = CultureModel(params, rng=seed, **overrides)
@@ -64,13 +48,16 @@ def agent_tipping_share(params, seed, tol=0.02):
 
 def agent_critical_push(params, seed, tol=0.02):
     return bisect(
-        lambda c: final_above_line(params, seed, push=c, initial_rung_shares=ALL_BLAME) > 0.5, 0.5, 2.0, tol
+        lambda c: final_above_line(params, seed, push=c, initial_rung_shares=mf.ALL_BLAME) > 0.5,
+        0.5,
+        2.0,
+        tol,
     )
 
 
 def push_sweep(params, seed, pushes, weeks_per_level):
     """One run; the push is stepped through ``pushes`` (the model's params replaced between levels)."""
-    m = CultureModel(params.replace(push=float(pushes[0])), rng=seed, initial_rung_shares=ALL_BLAME)
+    m = CultureModel(params.replace(push=float(pushes[0])), rng=seed, initial_rung_shares=mf.ALL_BLAME)
     out = []
     for c in pushes:
         m.params = m.params.replace(push=float(c))
@@ -135,8 +122,8 @@ def test_meanfield_follows_the_agent_models_drift_at_defaults():
 @pytest.mark.slow
 def test_agent_tipping_share_converges_to_meanfield_as_the_department_grows():
     seeds = range(6)
-    small = [agent_tipping_share(one_department(75), s) for s in seeds]
-    large_params = one_department(600)
+    small = [agent_tipping_share(mf.one_department(75), s) for s in seeds]
+    large_params = mf.one_department(600)
     large = [agent_tipping_share(large_params, s) for s in seeds]
     field = mf.tipping_share(large_params, tol=0.01)
     assert abs(np.mean(large) - field) < 0.05
@@ -145,7 +132,7 @@ def test_agent_tipping_share_converges_to_meanfield_as_the_department_grows():
 
 @pytest.mark.slow
 def test_agent_critical_push_matches_meanfield_in_large_and_open_organizations():
-    for params in (one_department(600), ModelParams(silo_strength=0.0, **QUIET)):
+    for params in (mf.one_department(600), ModelParams(silo_strength=0.0, **mf.MEANFIELD_WORLD)):
         agent = [agent_critical_push(params, s) for s in range(4)]
         field = mf.critical_push(params, tol=0.01)
         assert abs(np.mean(agent) - field) < 0.1, (params.silo_strength, agent, field)
@@ -162,7 +149,7 @@ def test_default_organization_tips_only_from_above_the_tipping_point():
 
 @pytest.mark.slow
 def test_push_sweep_up_then_down_traces_two_branches():
-    params = ModelParams(**QUIET)
+    params = ModelParams(**mf.MEANFIELD_WORLD)
     up = np.round(np.arange(-1.2, 1.81, 0.1), 2)
     field_up, field_down = mf.critical_push(params), mf.critical_push(params, direction="down")
     for seed in range(2):
@@ -180,7 +167,7 @@ def test_push_sweep_up_then_down_traces_two_branches():
 def test_established_culture_survives_high_turnover():
     """Harrison and Carroll (1991): with hiring that favours it, a culture outlives its people."""
     for seed in range(3):
-        m = CultureModel(rng=seed, initial_rung_shares=ALL_OWN, base_attrition=0.02)
+        m = CultureModel(rng=seed, initial_rung_shares=mf.ALL_OWN, base_attrition=0.02)
         m.run(260)
         assert m.summary()["total_attrition"] > 3 * m.organization.n_staff
         assert min(m.weekly()["above_line"]) >= m.params.tip_level
@@ -191,7 +178,7 @@ def test_established_culture_survives_high_turnover():
 
 def spread_weeks(params, seed, weeks=260):
     """Weeks until the other departments are half at OWN, from one owning department and its executives."""
-    m = CultureModel(params, rng=seed, initial_rung_shares=ALL_BLAME)
+    m = CultureModel(params, rng=seed, initial_rung_shares=mf.ALL_BLAME)
     org = m.organization
     m.workforce.rung[(org.department == 0) | (org.role == 2)] = 3
     others = (org.department > 0) & (org.department < org.n_departments)
