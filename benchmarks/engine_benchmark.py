@@ -49,6 +49,18 @@ def main() -> None:
     print(f"  agents engine:     {t_agents:8.3f} s")
     print(f"  ratio (agents / vectorized): {t_agents / t_vec:.0f}x   identical trajectories: {identical}")
 
+    scale = 4
+    bigger = params.replace(
+        departments=tuple(Department(d.name, d.frontline * scale) for d in params.departments),
+        n_customers=params.n_customers * scale,
+        p_within=params.p_within / scale,
+    )
+    weeks = max(1, args.weeks // 5)
+    t_vec4, _ = timed_run(bigger, "vectorized", weeks, args.seed)
+    t_agents4, _ = timed_run(bigger, "agents", weeks, args.seed)
+    print(f"default organization x{scale} ({bigger.n_customers} customers), {weeks} weeks")
+    print(f"  ratio (agents / vectorized): {t_agents4 / t_vec4:.0f}x")
+
     large = large_organization()
     t_large, m_large = timed_run(large, "vectorized", args.weeks, args.seed)
     print(

@@ -203,11 +203,15 @@ def compare(runs: pd.DataFrame, plans: list[str], expected: dict[str, float]) ->
                 "mannwhitney_p_final_above_line": mannwhitney_p(finals[best.plan], finals[name]),
             }
         )
-    return Comparison(all_stats, ranking, _verdict(best, by_name, ranking, versus), versus, ranks)
+    return Comparison(all_stats, ranking, _verdict(best, by_name, ranking, versus, ranks), versus, ranks)
 
 
 def _verdict(
-    best: PlanStats, by_name: dict[str, PlanStats], ranking: list[str], versus: list[dict[str, Any]]
+    best: PlanStats,
+    by_name: dict[str, PlanStats],
+    ranking: list[str],
+    versus: list[dict[str, Any]],
+    ranks: dict[str, int],
 ) -> Verdict:
     if len(ranking) == 1:
         text = f"Verdict: only one plan ({best.plan}); nothing to compare."
@@ -229,9 +233,11 @@ def _verdict(
     else:
         criterion, p, first, then = "final above-the-line share", mp, shares, tips
     significant = p < ALPHA
+    tied = [name for name in ranking[1:] if ranks[name] == ranks[second.plan]]
+    others = second.plan if len(tied) == 1 else f"{', '.join(tied[:-1])} and {tied[-1]} (tied)"
     if significant:
         text = (
-            f"Verdict: {best.plan} is better than {second.plan} on {criterion}, significant at the 5% level: "
+            f"Verdict: {best.plan} is better than {others} on {criterion}, significant at the 5% level: "
             f"{first}; {then}."
         )
     else:
