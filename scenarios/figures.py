@@ -9,6 +9,7 @@ shares still add up to one).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -69,14 +70,19 @@ def above_line_figure(
     return bands
 
 
+def _panel_per_plan(plans: list[str]) -> tuple[Any, list[Any]]:
+    """One panel per plan, side by side, sharing the y axis."""
+    fig, axes = plt.subplots(
+        1, len(plans), figsize=(4.2 * len(plans), 3.8), sharey=True, layout="constrained"
+    )
+    return fig, [axes] if len(plans) == 1 else list(axes)
+
+
 def rungs_figure(weekly: pd.DataFrame, plans: list[str], title: str, out: Path) -> pd.DataFrame:
     """Mean share on each rung over time, stacked, one panel per plan."""
     cols = [f"share_{r}" for r in RUNG_NAMES]
     means = weekly.groupby(["plan", "week"], sort=False)[cols].mean().reset_index()
-    fig, axes = plt.subplots(
-        1, len(plans), figsize=(4.2 * len(plans), 3.8), sharey=True, layout="constrained"
-    )
-    axes = [axes] if len(plans) == 1 else list(axes)
+    fig, axes = _panel_per_plan(plans)
     for ax, plan in zip(axes, plans, strict=True):
         m = means[means["plan"] == plan]
         ax.stackplot(
@@ -105,10 +111,7 @@ def departments_figure(
     """Mean above-the-line share of each department (and the executives) over time, one panel per plan."""
     cols = [f"above_line.{d}" for d in (*departments, "executives")]
     means = weekly.groupby(["plan", "week"], sort=False)[cols].mean().reset_index()
-    fig, axes = plt.subplots(
-        1, len(plans), figsize=(4.2 * len(plans), 3.8), sharey=True, layout="constrained"
-    )
-    axes = [axes] if len(plans) == 1 else list(axes)
+    fig, axes = _panel_per_plan(plans)
     for ax, plan in zip(axes, plans, strict=True):
         m = means[means["plan"] == plan]
         for c in cols:
