@@ -162,29 +162,17 @@ def feedback_by_rung(params: ModelParams, seed: int, weeks: int = 40) -> list[fl
     return list(total / np.maximum(count, 1))
 
 
-def spread_time(params: ModelParams, seed: int, weeks: int = 260) -> float:
+def spread_time(params: ModelParams, seed: int, weeks: int = 260, with_executives: bool = True) -> float:
     """Weeks until the other departments are half at OWN, from one owning department.
 
     The largest department (index 0: its frontline and managers) starts at
-    OWN together with the executive team (a sponsored success); everyone
-    else starts at BLAME. Infinity when it does not spread within ``weeks``.
+    OWN, with the executive team too when ``with_executives`` (a sponsored
+    success; leave them at BLAME when w_lead = 0 makes them carry nothing);
+    everyone else starts at BLAME. Infinity when it does not spread within ``weeks``.
     """
     m = CultureModel(params, rng=seed, initial_rung_shares=mf.ALL_BLAME)
     org = m.organization
-    m.workforce.rung[(org.department == 0) | (org.role == 2)] = 3
-    others = (org.department > 0) & (org.department < org.n_departments)
-    for week in range(1, weeks + 1):
-        m.step()
-        if (m.workforce.rung[others] == 3).mean() >= 0.5:
-            return float(week)
-    return math.inf
-
-
-def spread_time_network_only(params: ModelParams, seed: int, weeks: int = 260) -> float:
-    """As :func:`spread_time`, with the executives left at BLAME (they carry nothing when w_lead = 0)."""
-    m = CultureModel(params, rng=seed, initial_rung_shares=mf.ALL_BLAME)
-    org = m.organization
-    m.workforce.rung[org.department == 0] = 3
+    m.workforce.rung[(org.department == 0) | (with_executives & (org.role == 2))] = 3
     others = (org.department > 0) & (org.department < org.n_departments)
     for week in range(1, weeks + 1):
         m.step()
@@ -557,21 +545,29 @@ def contagion(cfg: Config) -> pd.DataFrame:
     mus = [-0.2, 0.2] if cfg.quick else [-0.4, -0.2, 0.0, 0.2]
     silos = [0.95, 0.7, 0.5] if cfg.quick else [0.95, 0.85, 0.7, 0.5, 0.3, 0.0]
     designs = {
-        "default model (sponsored department)": (spread_time, ModelParams(), mus),
-        "same, cross ties carry no extra blame": (spread_time, ModelParams(cross_blame_weight=1.0), mus),
+        "default model (sponsored department)": (True, ModelParams(), mus),
+        "same, cross ties carry no extra blame": (True, ModelParams(cross_blame_weight=1.0), mus),
         "single threshold, network only": (
-            spread_time_network_only,
+            False,
             ModelParams(**mf.MEANFIELD_WORLD).replace(w_lead=0.0, resistance_sd=0.0, cross_blame_weight=1.0),
             [-0.7, -0.6, -0.5, -0.4] if not cfg.quick else [-0.7, -0.4],
         ),
     }
     cases = []
-    for design, (fn, p, levels) in designs.items():
+    for design, (with_executives, p, levels) in designs.items():
         for mu in levels:
             for silo in silos:
                 for s in cfg.few_seeds:
                     q = p.replace(resistance_mean=mu, silo_strength=silo)
-                    cases.append((design, mu, silo, s, (fn, {"params": q, "seed": s})))
+                    cases.append(
+                        (
+                            design,
+                            mu,
+                            silo,
+                            s,
+                            (spread_time, {"params": q, "seed": s, "with_executives": with_executives}),
+                        )
+                    )
     out = run_tasks([c[4] for c in cases], cfg.workers, "contagion")
     df = pd.DataFrame(
         [

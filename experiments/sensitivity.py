@@ -11,7 +11,9 @@ model part of the variance is seed noise, so S1 sums to less than 1.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,40 +41,12 @@ def morris_indices(rows: pd.DataFrame, design: Design, seed: int = 1) -> pd.Data
     from SALib.analyze import morris
 
     assert design.matrix is not None and design.problem is not None
-    out = []
-    for (plan, name), y in _outputs_by_point(rows, len(design.points)):
-        if _constant(y):
-            values = {"mu_star": 0.0, "mu_star_conf": 0.0, "mu": 0.0, "sigma": 0.0}
-            for param in design.problem["names"]:
-                out.append(
-                    {
-                        "method": "morris",
-                        "plan": plan,
-                        "output": name,
-                        "parameter": param,
-                        **values,
-                        "note": "output constant",
-                    }
-                )
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            res = morris.analyze(design.problem, design.matrix, y, num_levels=4, seed=seed)
-        for k, param in enumerate(res["names"]):
-            out.append(
-                {
-                    "method": "morris",
-                    "plan": plan,
-                    "output": name,
-                    "parameter": param,
-                    "mu_star": float(res["mu_star"][k]),
-                    "mu_star_conf": float(res["mu_star_conf"][k]),
-                    "mu": float(res["mu"][k]),
-                    "sigma": float(res["sigma"][k]),
-                    "note": "",
-                }
-            )
-    return pd.DataFrame(out)
+    matrix, problem = design.matrix, design.problem
+
+    def analyze(y: np.ndarray) -> dict[str, Any]:
+        return morris.analyze(problem, matrix, y, num_levels=4, seed=seed)
+
+    return _indices("morris", ("mu_star", "mu_star_conf", "mu", "sigma"), 0.0, analyze, rows, design)
 
 
 def sobol_indices(rows: pd.DataFrame, design: Design, seed: int = 1) -> pd.DataFrame:
@@ -80,41 +54,41 @@ def sobol_indices(rows: pd.DataFrame, design: Design, seed: int = 1) -> pd.DataF
     from SALib.analyze import sobol
 
     assert design.problem is not None
+    problem = design.problem
+
+    def analyze(y: np.ndarray) -> dict[str, Any]:
+        return sobol.analyze(problem, y, calc_second_order=False, seed=seed)
+
+    return _indices("sobol", ("S1", "S1_conf", "ST", "ST_conf"), np.nan, analyze, rows, design)
+
+
+def _indices(
+    method: str,
+    columns: tuple[str, ...],
+    if_constant: float,
+    analyze: Callable[[np.ndarray], dict[str, Any]],
+    rows: pd.DataFrame,
+    design: Design,
+) -> pd.DataFrame:
+    """One row per plan, output and parameter; a constant output gets ``if_constant`` and a note."""
+    assert design.problem is not None
+    names = design.problem["names"]
     out = []
     for (plan, name), y in _outputs_by_point(rows, len(design.points)):
+        key = {"method": method, "plan": plan, "output": name}
         if _constant(y):
-            for param in design.problem["names"]:
-                out.append(
-                    {
-                        "method": "sobol",
-                        "plan": plan,
-                        "output": name,
-                        "parameter": param,
-                        "S1": np.nan,
-                        "S1_conf": np.nan,
-                        "ST": np.nan,
-                        "ST_conf": np.nan,
-                        "note": "output constant",
-                    }
-                )
+            out += [
+                {**key, "parameter": p, **dict.fromkeys(columns, if_constant), "note": "output constant"}
+                for p in names
+            ]
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            res = sobol.analyze(design.problem, y, calc_second_order=False, seed=seed)
-        for k, param in enumerate(design.problem["names"]):
-            out.append(
-                {
-                    "method": "sobol",
-                    "plan": plan,
-                    "output": name,
-                    "parameter": param,
-                    "S1": float(res["S1"][k]),
-                    "S1_conf": float(res["S1_conf"][k]),
-                    "ST": float(res["ST"][k]),
-                    "ST_conf": float(res["ST_conf"][k]),
-                    "note": "",
-                }
-            )
+            res = analyze(y)
+        out += [
+            {**key, "parameter": p, **{c: float(res[c][k]) for c in columns}, "note": ""}
+            for k, p in enumerate(names)
+        ]
     return pd.DataFrame(out)
 
 

@@ -216,17 +216,26 @@ def scale_to_budget(plan: Plan, org: Organization, budget: float) -> Plan:
     """
     if budget < 0:
         raise ParameterError(f"budget={budget!r}: must be >= 0")
-    base = expected_cost(plan, org)
+    compiled = compile_plan(plan, org)
+    coverage = np.array([cw.wave.coverage for cw in compiled])
+    full_cost = np.array(
+        [cw.expected_cost / cw.wave.coverage if cw.wave.coverage else 0.0 for cw in compiled]
+    )
+
+    def cost(factor: float) -> float:
+        return float(np.minimum(1.0, coverage * factor) @ full_cost)
+
+    base = cost(1.0)
     if base == 0:
         return plan
     lo, hi = 0.0, budget / base
-    if expected_cost(plan.scaled(hi), org) < budget:
+    if cost(hi) < budget:
         hi = 1e9
-        if expected_cost(plan.scaled(hi), org) < budget:
+        if cost(hi) < budget:
             return plan.scaled(hi)
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        if expected_cost(plan.scaled(mid), org) < budget:
+        if cost(mid) < budget:
             lo = mid
         else:
             hi = mid
