@@ -20,6 +20,7 @@ WAVE_FIELDS = (
     "mechanisms",
     "cost_per_person_week",
     "every",
+    "advance_when",
 )
 
 
@@ -55,6 +56,6 @@ def plan_from_dict(name: str, data: dict[str, Any], where: str = "plan") -> Plan
 
 
 def builtin_plans() -> dict[str, Plan]:
-    """The built-in plans: none, pilot, sponsored_pilot, rocket, training_only, top_down."""
+    """The built-in plans: none, pilot, frontline_pilot, rocket, training_only, top_down."""
     text = resources.files("scenarios").joinpath("builtin/plans.toml").read_text()
     return {name: plan_from_dict(name, table, "builtin plans") for name, table in tomllib.loads(text).items()}

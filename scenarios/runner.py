@@ -62,13 +62,16 @@ def equal_budget(plans: dict[str, Plan], params: ModelParams, budget: float) -> 
     at full coverage; :func:`expected_spend` shows what it will spend.
     """
     org = costing_organization(params)
-    return {name: scale_to_budget(plan, org, budget) if plan.waves else plan for name, plan in plans.items()}
+    return {
+        name: scale_to_budget(plan, org, budget, params) if plan.waves else plan
+        for name, plan in plans.items()
+    }
 
 
 def expected_spend(plans: dict[str, Plan], params: ModelParams) -> dict[str, float]:
     """Expected cost of each plan on the scenario's organization (currency)."""
     org = costing_organization(params)
-    return {name: expected_cost(plan, org) for name, plan in plans.items()}
+    return {name: expected_cost(plan, org, params) for name, plan in plans.items()}
 
 
 def default_workers() -> int:

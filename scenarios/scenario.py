@@ -46,7 +46,7 @@ import tomli_w
 
 from scenarios.cli import UsageError
 from scenarios.plans import WAVE_FIELDS, builtin_plans, plan_from_dict
-from sim import Department, ModelParams, ParameterError, Plan
+from sim import Department, Gate, ModelParams, ParameterError, Plan
 from sim.params import ROLE_NAMES
 
 TOP_KEYS = (
@@ -468,11 +468,11 @@ def horizon_notes(scenario: Scenario) -> list[str]:
             f"note: weeks={scenario.weeks} is shorter than tip_hold={scenario.params.tip_hold}: no run can count as tipped"
         )
     for name, plan in scenario.plans.items():
-        staged = plan.staged(scenario.params.department_names)
-        late = [w for w in staged if w.start >= scenario.weeks]
+        starts = plan.fixed_starts(scenario.params.department_names)
+        late = [s for s in starts if s >= scenario.weeks]
         if late:
             notes.append(
-                f"note: {name}: {len(late)} of {len(staged)} wave stages start after week {scenario.weeks} and are not run"
+                f"note: {name}: {len(late)} of {len(starts)} wave stages start after week {scenario.weeks} and are not run"
             )
     return notes
 
@@ -535,7 +535,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             value = getattr(wave, key)
             value = list(value) if isinstance(value, tuple) else value
             value = dict(value) if key == "mechanisms" else value
-            if key in defaults and value == defaults[key]:
+            value = dataclasses.asdict(value) if isinstance(value, Gate) else value
+            if value is None or (key in defaults and value == defaults[key]):
                 continue
             row[key] = value
         waves.append(row)

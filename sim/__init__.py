@@ -6,9 +6,21 @@ culture above the blue line. See ``docs/ODD.md``.
 """
 
 from sim.agents import Customer, Employee, FrontlineStaff, Manager
-from sim.interventions import BLOCKS, LOCAL_BLOCKS, ORG_BLOCKS, Plan, Wave, expected_cost, scale_to_budget
+from sim.interventions import (
+    BLOCKS,
+    LOCAL_BLOCKS,
+    ORG_BLOCKS,
+    BudgetFit,
+    Gate,
+    Plan,
+    Wave,
+    expected_cost,
+    fit_to_budget,
+    scale_to_budget,
+)
+from sim.ladder import RUNG_NAMES, Rung
 from sim.model import ENGINES, CultureModel
-from sim.params import DEFAULT_DEPARTMENTS, RUNG_NAMES, Department, ModelParams, ParameterError
+from sim.params import DEFAULT_DEPARTMENTS, Department, ModelParams, ParameterError
 
 __all__ = [
     "BLOCKS",
@@ -17,6 +29,7 @@ __all__ = [
     "LOCAL_BLOCKS",
     "ORG_BLOCKS",
     "RUNG_NAMES",
+    "BudgetFit",
     "Customer",
     "CultureModel",
     "Department",
@@ -25,8 +38,11 @@ __all__ = [
     "Manager",
     "ModelParams",
     "ParameterError",
+    "Gate",
     "Plan",
+    "Rung",
     "Wave",
     "expected_cost",
+    "fit_to_budget",
     "scale_to_budget",
 ]

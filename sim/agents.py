@@ -1,9 +1,9 @@
 """Mesa agents: frontline staff, managers (executives are managers at level 2), customers.
 
 An agent is a thin view of one slot of the model's state arrays: its
-attributes read the live state. ``step`` is the per-agent rule of MODEL.md;
-the ``agents`` engine calls it for every agent, the ``vectorized`` engine
-runs the same formula on whole arrays (``sim.dynamics``, ``sim.customers``).
+attributes read the live state. ``step`` is the per-agent rule of MODEL.md,
+written with the same functions (:mod:`sim.dynamics`, :mod:`sim.customers`)
+the vectorized engine applies to whole arrays.
 """
 
 from __future__ import annotations
@@ -11,13 +11,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
-from sim.customers import pick_server, serve
-from sim.dynamics import drive, next_rung
-from sim.params import ROLE_NAMES, RUNG_NAMES
+from sim.customers import handoff_blame, pick_server, serve
+from sim.dynamics import drive, leader_signal, next_rung, peer_shares
+from sim.ladder import RUNG_NAMES, Rung
+from sim.params import ROLE_NAMES
 
 if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
     from sim.model import CultureModel
+
+
+def _neighbours(matrix: csr_matrix, i: int) -> np.ndarray:
+    return matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]]
 
 
 class Employee(mesa.Agent):
@@ -31,9 +39,8 @@ class Employee(mesa.Agent):
         self._next_rung = 0
 
     @property
-    def rung(self) -> int:
-        """0 BLAME, 1 SHAME, 2 JUSTIFY, 3 OWN."""
-        return int(self.model.workforce.rung[self.slot])
+    def rung(self) -> Rung:
+        return Rung(int(self.model.workforce.rung[self.slot]))
 
     @property
     def rung_name(self) -> str:
@@ -41,11 +48,16 @@ class Employee(mesa.Agent):
 
     @property
     def above_the_line(self) -> bool:
-        return self.rung == 3
+        return self.rung == Rung.OWN
 
     @property
     def education(self) -> float:
         return float(self.model.workforce.education[self.slot])
+
+    @property
+    def performance(self) -> float:
+        """Talent drawn at hire: percentile in the labour market."""
+        return float(self.model.workforce.performance[self.slot])
 
     @property
     def resistance(self) -> float:
@@ -67,19 +79,25 @@ class Employee(mesa.Agent):
     def step(self) -> None:
         """Decide next week's rung from last week's state (MODEL.md, weekly rule)."""
         m, i = self.model, self.slot
-        org, wf, p = m.organization, m.workforce, m.params
-        own = blame = 0.0
-        for j in org.within.indices[org.within.indptr[i] : org.within.indptr[i + 1]]:
-            own += wf.rung[j] == 3
-            blame += wf.rung[j] == 0
-        own_x = blame_x = 0.0
-        for j in org.across.indices[org.across.indptr[i] : org.across.indptr[i + 1]]:
-            own_x += wf.rung[j] == 3
-            blame_x += wf.rung[j] == 0
-        r = (own + own_x) / org.degree[i]
-        b = (blame + p.cross_blame_weight * blame_x) / org.degree[i]
-        bosses = org.bosses.indices[org.bosses.indptr[i] : org.bosses.indptr[i + 1]]
-        lead = float(sum(int(wf.rung[j]) for j in bosses)) / (3.0 * org.n_bosses[i])
+        org, wf, p, s = m.organization, m.workforce, m.params, m.signals
+        inside, across = wf.rung[_neighbours(org.within, i)], wf.rung[_neighbours(org.across, i)]
+        r, b = peer_shares(
+            np.count_nonzero(inside == Rung.OWN),
+            np.count_nonzero(inside == Rung.BLAME),
+            np.count_nonzero(across == Rung.OWN),
+            np.count_nonzero(across == Rung.BLAME),
+            org.degree[i],
+            p.cross_blame_weight,
+        )
+        bosses, team = wf.rung[_neighbours(org.bosses, i)], wf.rung[_neighbours(org.reports, i)]
+        lead = leader_signal(
+            float(bosses.sum()) / org.n_bosses[i],
+            float(team.sum()) / org.n_reports[i],
+            s["results"],
+            s["w_boss"][i],
+            s["w_team"][i],
+            s["w_results"][i],
+        )
         u = drive(
             r,
             b,
@@ -88,10 +106,13 @@ class Employee(mesa.Agent):
             m.mechanism_by_person[i],
             wf.feedback[i],
             wf.alignment[i],
+            s["outside"][i],
             wf.resistance[i] + wf.cynicism[i],
             p,
         )
-        self._next_rung = int(next_rung(wf.rung[i], u, m.draws["move"][i], p.adaptability))
+        self._next_rung = int(
+            next_rung(wf.rung[i], u, m.draws["move"][i], m.draws["mood"][i], p.adaptability, p.mood_sd)
+        )
 
     def advance(self) -> None:
         """Adopt the rung decided in :meth:`step` (everyone decides at once)."""
@@ -111,7 +132,7 @@ class Manager(Employee):
 
 
 class Customer(mesa.Agent):
-    """A customer account: its journey, expectation, loyalty and spend."""
+    """A customer account: its journey, value, expectation, loyalty and spend."""
 
     model: CultureModel
 
@@ -128,12 +149,15 @@ class Customer(mesa.Agent):
         return float(self.model.customers.expectation[self.slot])
 
     @property
+    def value(self) -> float:
+        """The account's spend percentile in the market."""
+        return float(self.model.customers.value[self.slot])
+
+    @property
     def departments(self) -> tuple[str, ...]:
         """Departments this customer's journey passes through."""
-        cb, names = self.model.customers, self.model.organization.department_names
-        second = int(cb.second[self.slot])
-        first = names[int(cb.first[self.slot])]
-        return (first,) if second < 0 else (first, names[second])
+        names = self.model.organization.department_names
+        return tuple(names[d] for d in self.model.customers.journey[self.slot] if d >= 0)
 
     def step(self) -> None:
         """Maybe deal with a frontline person this week, and learn from it."""
@@ -145,8 +169,10 @@ class Customer(mesa.Agent):
         sat, cb.expectation[c], cb.loyalty[c], fb, failed = serve(
             cb.expectation[c],
             cb.loyalty[c],
+            cb.value[c],
             m.workforce.rung[server],
-            m.handoff_blame[cb.second[c]],
+            m.workforce.performance[server],
+            handoff_blame(cb.journey[c], m.handoff_blame),
             d["fail"][c],
             d["recover"][c],
             d["noise"][c],

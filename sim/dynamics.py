@@ -1,8 +1,9 @@
 """The weekly rule for employees, as pure functions (arrays in, arrays out).
 
-The arithmetic functions here (:func:`drive`, :func:`next_rung`) accept numpy
-arrays or plain scalars, so the vectorised engine and the per-agent engine
-run the very same formula and agree to the last bit.
+The arithmetic here (:func:`peer_shares`, :func:`leader_signal`,
+:func:`drive`, :func:`next_rung`) accepts numpy arrays or plain scalars, so
+the vectorised engine, each Mesa agent and the mean field run the very same
+formula: a term added to the rule reaches every engine.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtr
 
-from sim.organization import BLAME, OWN, SHAME, Organization
+from sim.ladder import TOP, Rung
+from sim.organization import EXECUTIVE, FRONTLINE, Organization
 from sim.params import ModelParams
 
 
@@ -23,11 +26,11 @@ class Workforce:
     Attributes
     ----------
     rung : ndarray of int8
-        0 BLAME, 1 SHAME, 2 JUSTIFY, 3 OWN.
+        A :class:`~sim.ladder.Rung` per person.
     education : ndarray of float64
         Grasp of the common service language, in [0, 1].
     alignment : ndarray of float64
-        Leadership coaching received (managers), in [0, 1].
+        Leadership coaching received (managers, executives), in [0, 1].
     resistance : ndarray of float64
         Personal threshold drawn at hire (drive units).
     cynicism : ndarray of float64
@@ -36,6 +39,9 @@ class Workforce:
         Reached by a wave bringing more than training.
     feedback : ndarray of float64
         Net customer feedback received last week, in [-1, 1].
+    performance : ndarray of float64
+        Talent drawn at hire: the person's percentile in the labour market,
+        in [0, 1); separate from the rung.
     """
 
     rung: np.ndarray
@@ -45,10 +51,11 @@ class Workforce:
     cynicism: np.ndarray
     engaged: np.ndarray
     feedback: np.ndarray
+    performance: np.ndarray
 
 
 def initial_workforce(org: Organization, params: ModelParams, rng: np.random.Generator) -> Workforce:
-    """Draw everyone's starting rung and resistance."""
+    """Draw everyone's starting rung, resistance and talent."""
     n = org.n_staff
     return Workforce(
         rung=rng.choice(4, size=n, p=params.initial_rung_shares).astype(np.int8),
@@ -58,26 +65,75 @@ def initial_workforce(org: Organization, params: ModelParams, rng: np.random.Gen
         cynicism=np.zeros(n),
         engaged=np.zeros(n, dtype=bool),
         feedback=np.zeros(n),
+        performance=rng.random(n),
     )
 
 
-def peer_signals(
-    org: Organization, rung: np.ndarray, cross_blame_weight: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """R and B: weighted shares of a person's colleagues at OWN and at BLAME.
+def peer_shares(
+    own_within: Any,
+    blame_within: Any,
+    own_across: Any,
+    blame_across: Any,
+    degree: Any,
+    cross_blame_weight: float,
+) -> tuple[Any, Any]:
+    """R and B from counts of colleagues at OWN and at BLAME, inside and across the silo.
 
-    Blame arriving across a silo boundary counts ``cross_blame_weight`` times.
+    Blame arriving across a silo boundary counts ``cross_blame_weight``
+    times (finger pointing between departments); responsibility counts once.
     """
-    own_blame = np.stack([rung == OWN, rung == BLAME], axis=1).astype(float)
-    inside, outside = org.within @ own_blame, org.across @ own_blame
-    r = (inside[:, 0] + outside[:, 0]) / org.degree
-    b = (inside[:, 1] + cross_blame_weight * outside[:, 1]) / org.degree
+    r = (own_within + own_across) / degree
+    b = (blame_within + cross_blame_weight * blame_across) / degree
     return r, b
 
 
-def leader_signal(org: Organization, rung: np.ndarray) -> np.ndarray:
-    """L: mean rung / 3 of each person's managers (executives: of fellow executives)."""
-    return (org.bosses @ rung.astype(float)) / (3.0 * org.n_bosses)
+def peer_counts(org: Organization, rung: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each person's colleagues at OWN and at BLAME: inside, inside, across, across."""
+    own_blame = np.stack([rung == Rung.OWN, rung == Rung.BLAME], axis=1).astype(np.float64)
+    inside, outside = org.within @ own_blame, org.across @ own_blame
+    return inside[:, 0], inside[:, 1], outside[:, 0], outside[:, 1]
+
+
+def leader_weights(org: Organization, p: ModelParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How much of each person's L comes from their bosses, the people they lead, and results.
+
+    Frontline staff read their manager. Managers read their executives and,
+    with ``upward_weight``, their own team. Executives read fellow
+    executives, the managers below (``upward_weight``) and the customer
+    results they watch (``results_weight``). Weights sum to 1 per person.
+    """
+    leads = org.role != FRONTLINE
+    executive = org.role == EXECUTIVE
+    team = np.where(leads, p.upward_weight, 0.0)
+    results = np.where(executive, p.results_weight, 0.0)
+    boss = np.where(org.has_bosses, 1.0 - team - results, 0.0)
+    total = boss + team + results
+    safe = np.where(total > 0, total, 1.0)
+    return boss / safe, team / safe, results / safe
+
+
+def leader_signal(
+    boss_rung: Any, team_rung: Any, results: Any, w_boss: Any, w_team: Any, w_results: Any
+) -> Any:
+    """L in [0, 1]: what a person reads from above, from below and from results.
+
+    ``boss_rung`` and ``team_rung`` are mean rungs (0..3) of the person's
+    bosses and of the people they lead; ``results`` the customer results in
+    [0, 1] (0.5 is "as before"). A person with no one to read is neutral.
+    """
+    neutral = 1.0 - (w_boss + w_team + w_results)
+    return w_boss * boss_rung / TOP + w_team * team_rung / TOP + w_results * results + 0.5 * neutral
+
+
+def leader_rungs(org: Organization, rung: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean rung of each person's bosses and of the people they lead."""
+    height = rung.astype(np.float64)
+    return (org.bosses @ height) / org.n_bosses, (org.reports @ height) / org.n_reports
+
+
+def outside_push(org: Organization, p: ModelParams) -> np.ndarray:
+    """Drive from outside the organization: ``push`` on all, the board's commitment on executives."""
+    return p.push + p.board_commitment * (org.role == EXECUTIVE)
 
 
 def drive(
@@ -88,13 +144,16 @@ def drive(
     mechanisms: Any,
     feedback: Any,
     alignment: Any,
+    outside: Any,
     threshold: Any,
     p: ModelParams,
 ) -> Any:
     """The drive u of MODEL.md; positive pushes a person up the ladder.
 
     u = w_peer R - w_blame B + w_lead (2L - 1) + w_edu E H + w_mech M
-        + w_cust F + w_align A + push - (resistance + cynicism), with H = 0.5 + 0.5 L.
+        + w_cust F + w_align A + outside - (resistance + cynicism),
+    with H = 0.5 + 0.5 L: training works half as well under leaders below
+    the line ("do what I say, not what I do").
     """
     h = 0.5 + 0.5 * lead
     return (
@@ -105,15 +164,29 @@ def drive(
         + p.w_mech * mechanisms
         + p.w_cust * feedback
         + p.w_align * alignment
-        + p.push
+        + outside
         - threshold
     )
 
 
-def next_rung(rung: Any, u: Any, draw: Any, adaptability: float) -> Any:
-    """With probability ``adaptability`` move one rung in the direction of u."""
-    step = (draw < adaptability) * np.sign(u)
-    return np.clip(rung + step, BLAME, OWN).astype(np.int8)
+def next_rung(rung: Any, u: Any, draw_move: Any, mood: Any, adaptability: float, mood_sd: float) -> Any:
+    """With probability ``adaptability`` move one rung in the direction of this week's drive.
+
+    This week's drive is u plus a mood shock ``mood_sd * mood`` (a good or a
+    bad week), so a person whose u is near zero drifts between rungs: the
+    source of a mixed, stable culture.
+    """
+    step = (draw_move < adaptability) * np.sign(u + mood_sd * mood)
+    return np.clip(rung + step, Rung.BLAME, Rung.OWN).astype(np.int8)
+
+
+def climb_probabilities(u: Any, adaptability: float, mood_sd: float) -> tuple[Any, Any]:
+    """Chance of moving up and down one rung this week for drive u: the expectation of :func:`next_rung`."""
+    if mood_sd > 0:
+        up = ndtr(np.asarray(u, dtype=float) / mood_sd)
+        return adaptability * up, adaptability * (1.0 - up)
+    u = np.asarray(u, dtype=float)
+    return adaptability * (u > 0), adaptability * (u < 0)
 
 
 def fade(level: np.ndarray, mechanisms: np.ndarray, decay: float) -> np.ndarray:
@@ -122,48 +195,81 @@ def fade(level: np.ndarray, mechanisms: np.ndarray, decay: float) -> np.ndarray:
 
 
 def update_cynicism(cynicism: np.ndarray, engaged: np.ndarray, launched: bool, p: ModelParams) -> np.ndarray:
-    """Waiting people grow cynical once a programme is launched; engaged ones recover."""
+    """Once a programme is launched, people it has not engaged grow cynical; engaged ones recover.
+
+    There is no ceiling: the longer a person waits, the more cynical they
+    get (the run's horizon bounds it).
+    """
     if not launched:
         return cynicism
-    waiting = np.minimum(cynicism + p.cynicism_rate, p.cynicism_max)
-    return np.where(engaged, cynicism * (1.0 - p.cynicism_recovery), waiting)
+    return np.where(engaged, cynicism * (1.0 - p.cynicism_recovery), cynicism + p.cynicism_rate)
 
 
-def leave_probability(rung: np.ndarray, blame_around: np.ndarray, p: ModelParams) -> np.ndarray:
-    """Weekly chance each person quits: SHAME and blaming surroundings push people out."""
-    return (
-        p.base_attrition
-        + p.shame_attrition * (rung == SHAME)
-        + p.blame_attrition * np.minimum(blame_around, 1.0)
-        + p.own_in_blame_attrition * np.minimum(blame_around, 1.0) * (rung == OWN)
+def leave_probability(
+    rung: np.ndarray, blame_around: np.ndarray, cynicism: np.ndarray, performance: np.ndarray, p: ModelParams
+) -> np.ndarray:
+    """Weekly chance each person quits.
+
+    Anyone may leave (``base_attrition``); SHAME, blaming surroundings (for
+    OWN people most), and the cynicism of a stalled change push people out,
+    and the better a person performs, the more strongly they respond: high
+    performers have the best outside options.
+    """
+    blame = np.minimum(blame_around, 1.0)
+    pushed = (
+        p.shame_attrition * (rung == Rung.SHAME)
+        + p.blame_attrition * blame
+        + p.own_in_blame_attrition * blame * (rung == Rung.OWN)
+        + p.cynicism_attrition * cynicism
     )
+    return np.minimum(p.base_attrition + (1.0 + p.talent_mobility * performance) * pushed, 1.0)
 
 
-def dominant_rung(org: Organization, rung: np.ndarray) -> np.ndarray:
-    """The most common rung of each department (and of the executives), ties to the lower rung."""
-    counts = np.bincount(org.department * 4 + rung, minlength=4 * (org.n_departments + 1))
-    return counts.reshape(-1, 4).argmax(axis=1).astype(np.int8)
+def market_rung(draw: np.ndarray, p: ModelParams) -> np.ndarray:
+    """A newcomer's rung drawn from the labour market (``hire_rung_shares``) by inverse CDF."""
+    edges = np.cumsum(p.hire_rung_shares)[:-1]
+    return np.searchsorted(edges, draw, side="right").astype(np.int8)
+
+
+@dataclass
+class HiringDraws:
+    """The random numbers one week of hiring uses (drawn for every slot, used for leavers)."""
+
+    candidate: np.ndarray
+    rival: np.ndarray
+    select: np.ndarray
+    resistance: np.ndarray
+    performance: np.ndarray
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, n: int) -> HiringDraws:
+        return cls(rng.random(n), rng.random(n), rng.random(n), rng.standard_normal(n), rng.random(n))
+
+
+def onboarding_strength(block_level: float, p: ModelParams) -> float:
+    """Recruitment or orientation strength: the organization's own, raised by its building block."""
+    return p.onboarding_base + (1.0 - p.onboarding_base) * block_level
 
 
 def hire(
-    wf: Workforce,
-    org: Organization,
-    leavers: np.ndarray,
-    onboarding: float,
-    draw_onboard: np.ndarray,
-    draw_resistance: np.ndarray,
-    p: ModelParams,
+    wf: Workforce, leavers: np.ndarray, recruitment: float, orientation: float, d: HiringDraws, p: ModelParams
 ) -> None:
-    """Replace leavers in place: strong recruitment and orientation hire OWN people,
-    otherwise newcomers adopt their department's dominant rung."""
+    """Replace leavers in place with newcomers from the labour market.
+
+    Recruitment selects: with probability ``recruitment`` the better of two
+    candidates (by rung) is hired. Orientation teaches the common service
+    language (the newcomer's education). Nothing copies the department's
+    culture: the department socialises newcomers through the weekly rule.
+    """
     if not leavers.any():
         return
-    dominant = dominant_rung(org, wf.rung)[org.department]
     idx = np.flatnonzero(leavers)
-    wf.rung[idx] = np.where(draw_onboard[idx] < onboarding, OWN, dominant[idx])
-    wf.education[idx] = onboarding
+    first, second = market_rung(d.candidate[idx], p), market_rung(d.rival[idx], p)
+    wf.rung[idx] = np.where(d.select[idx] < recruitment, np.maximum(first, second), first)
+    wf.education[idx] = orientation
     wf.alignment[idx] = 0.0
-    wf.resistance[idx] = p.resistance_mean + p.resistance_sd * draw_resistance[idx]
+    wf.resistance[idx] = p.resistance_mean + p.resistance_sd * d.resistance[idx]
     wf.cynicism[idx] = 0.0
     wf.engaged[idx] = False
     wf.feedback[idx] = 0.0
+    wf.performance[idx] = d.performance[idx]

@@ -2,13 +2,19 @@
 
 A :class:`Plan` is a list of :class:`Wave` objects. Nothing here knows a plan
 by name: a pilot and a rocket differ only in their waves' targets, timing,
-coverage and doses. The model compiles a plan against its organization
-(:func:`compile_plan`) and applies it every week (:func:`apply_waves`).
+staging, coverage and doses. The model compiles a plan against its
+organization into a :class:`Rollout` (which schedules gated stages as the
+run unfolds) and applies it every week (:func:`apply_waves`).
+
+Everything a wave does costs money at the model's unit costs
+(``ModelParams.cost_*``): people reached, leadership coaching and building
+blocks raised. :func:`fit_to_budget` scales a plan, keeping its shape, so it
+spends a given budget.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,7 +22,7 @@ import numpy as np
 
 from sim.dynamics import Workforce
 from sim.organization import FRONTLINE, Organization
-from sim.params import ROLE_NAMES, ParameterError
+from sim.params import ROLE_NAMES, ModelParams, ParameterError
 
 LOCAL_BLOCKS = (
     "common_service_language",
@@ -41,6 +47,35 @@ ORG_BLOCKS = (
 BLOCKS = LOCAL_BLOCKS + ORG_BLOCKS
 
 
+def _check_number(where: str, value: Any, lo: float, hi: float, whole: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise ParameterError(f"{where}={value!r}: must be a number in [{lo:g}, {hi:g}]")
+    if whole and not float(value).is_integer():
+        raise ParameterError(f"{where}={value!r}: must be a whole number of weeks")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """When a staged rollout moves on to the next department.
+
+    Parameters
+    ----------
+    above_line : float
+        Share of the current department above the line that lets the rollout
+        move on ("get things under control there before you move on").
+    max_weeks : int
+        Weeks after a department's stage starts when the rollout moves on
+        regardless.
+    """
+
+    above_line: float
+    max_weeks: int
+
+    def __post_init__(self) -> None:
+        _check_number("advance_when.above_line", self.above_line, 0, 1)
+        _check_number("advance_when.max_weeks", self.max_weeks, 1, 1e6, whole=True)
+
+
 @dataclass(frozen=True)
 class Wave:
     """One stage of a rollout.
@@ -50,9 +85,9 @@ class Wave:
     start : int
         First week of the wave (week 0 is the first step).
     duration : int
-        Weeks the wave lasts (>= 1).
+        Weeks the wave lasts in each department it reaches (>= 1).
     departments : "all" or tuple of str
-        Departments targeted.
+        Departments targeted, in rollout order when staged.
     roles : tuple of str
         Any of ``frontline``, ``managers``, ``executives``.
     coverage : float
@@ -64,11 +99,16 @@ class Wave:
     mechanisms : mapping of str to float
         Target level in [0, 1] for building blocks (see ``BLOCKS``); each
         week a block closes ``coverage`` of its gap to the target.
-    cost_per_person_week : float
-        Cost of reaching one person for one week (currency).
+    cost_per_person_week : float, optional
+        Cost of reaching one person for one week (currency); by default the
+        model's ``cost_person_week``.
     every : int
         When > 0 the departments are taken one after another, each starting
-        ``every`` weeks after the previous one (a staged rollout).
+        ``every`` weeks after the previous one (a staged rollout). With a
+        gate, the least number of weeks between two departments' starts.
+    advance_when : Gate or mapping, optional
+        Stage the departments one at a time and move on when the current one
+        reaches ``above_line`` or after ``max_weeks``.
     """
 
     start: int
@@ -79,10 +119,13 @@ class Wave:
     education: float = 0.5
     leadership: float = 0.0
     mechanisms: Mapping[str, float] = field(default_factory=dict)
-    cost_per_person_week: float = 100.0
+    cost_per_person_week: float | None = None
     every: int = 0
+    advance_when: Gate | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.roles, str):
+            raise ParameterError(f"wave.roles={self.roles!r}: must be a list of {', '.join(ROLE_NAMES)}")
         object.__setattr__(self, "roles", tuple(self.roles))
         if not isinstance(self.departments, str):
             object.__setattr__(self, "departments", tuple(self.departments))
@@ -90,22 +133,32 @@ class Wave:
             raise ParameterError(
                 f"wave.departments={self.departments!r}: must be 'all' or a list of department names"
             )
+        if not isinstance(self.mechanisms, Mapping):
+            raise ParameterError(
+                f"wave.mechanisms={self.mechanisms!r}: must be a table of building block = level"
+            )
         object.__setattr__(self, "mechanisms", dict(self.mechanisms))
-        checks: list[tuple[str, Any, float, float]] = [
-            ("start", self.start, 0, 1e9),
-            ("duration", self.duration, 1, 1e9),
-            ("coverage", self.coverage, 0, 1),
-            ("education", self.education, 0, 1),
-            ("leadership", self.leadership, 0, 1),
-            ("cost_per_person_week", self.cost_per_person_week, 0, 1e12),
-            ("every", self.every, 0, 1e9),
-        ]
-        for name, value, lo, hi in checks:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-                raise ParameterError(f"wave.{name}={value!r}: must be a number in [{lo:g}, {hi:g}]")
-        for name in ("start", "duration", "every"):
-            if not float(getattr(self, name)).is_integer():
-                raise ParameterError(f"wave.{name}={getattr(self, name)!r}: must be a whole number of weeks")
+        if isinstance(self.advance_when, Mapping):
+            unknown = sorted(set(self.advance_when) - {"above_line", "max_weeks"})
+            if unknown:
+                raise ParameterError(
+                    f"wave.advance_when.{unknown[0]}: unknown key; allowed: above_line, max_weeks"
+                )
+            try:
+                object.__setattr__(self, "advance_when", Gate(**self.advance_when))
+            except TypeError:
+                raise ParameterError("wave.advance_when: needs above_line and max_weeks") from None
+        elif self.advance_when is not None and not isinstance(self.advance_when, Gate):
+            raise ParameterError(
+                f"wave.advance_when={self.advance_when!r}: must be {{ above_line = share, max_weeks = weeks }}"
+            )
+        _check_number("wave.start", self.start, 0, 1e9, whole=True)
+        _check_number("wave.duration", self.duration, 1, 1e9, whole=True)
+        _check_number("wave.every", self.every, 0, 1e9, whole=True)
+        for name in ("coverage", "education", "leadership"):
+            _check_number(f"wave.{name}", getattr(self, name), 0, 1)
+        if self.cost_per_person_week is not None:
+            _check_number("wave.cost_per_person_week", self.cost_per_person_week, 0, 1e12)
         bad_roles = [r for r in self.roles if r not in ROLE_NAMES]
         if bad_roles or not self.roles:
             raise ParameterError(
@@ -116,13 +169,17 @@ class Wave:
                 raise ParameterError(
                     f"wave.mechanisms.{block}: unknown building block; allowed: {', '.join(BLOCKS)}"
                 )
-            if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 <= level <= 1:
-                raise ParameterError(f"wave.mechanisms.{block}={level!r}: must be a number in [0, 1]")
+            _check_number(f"wave.mechanisms.{block}", level, 0, 1)
 
     @property
     def end(self) -> int:
-        """First week after the wave."""
+        """First week after the wave (of its first department, when staged)."""
         return self.start + self.duration
+
+    @property
+    def staged(self) -> bool:
+        """Whether departments are taken one after another."""
+        return self.every > 0 or self.advance_when is not None
 
     @property
     def brings_more_than_training(self) -> bool:
@@ -140,106 +197,364 @@ class Plan:
     def __post_init__(self) -> None:
         object.__setattr__(self, "waves", tuple(self.waves))
 
-    def staged(self, department_names: tuple[str, ...]) -> tuple[Wave, ...]:
-        """Concrete waves: ``departments='all'`` resolved, staged waves split per department.
+    def departments_of(self, wave: Wave, department_names: tuple[str, ...]) -> tuple[str, ...]:
+        """The departments a wave targets, in rollout order.
 
         Raises
         ------
         ParameterError
-            If a wave names a department the organization does not have.
+            If the wave names a department the organization does not have.
         """
-        out: list[Wave] = []
+        names = department_names if wave.departments == "all" else wave.departments
+        for name in names:
+            if name not in department_names:
+                raise ParameterError(
+                    f"plan {self.name}: department {name!r} unknown; allowed: {', '.join(department_names)}"
+                )
+        return tuple(names)
+
+    def fixed_starts(self, department_names: tuple[str, ...]) -> list[int]:
+        """Start weeks of every stage fixed in advance (a gated stage after the first opens in the run)."""
+        starts: list[int] = []
         for wave in self.waves:
-            names = department_names if wave.departments == "all" else wave.departments
-            for name in names:
-                if name not in department_names:
-                    raise ParameterError(
-                        f"plan {self.name}: department {name!r} unknown; allowed: {', '.join(department_names)}"
-                    )
-            if wave.every:
-                out += [
-                    replace(wave, departments=(name,), start=wave.start + k * wave.every, every=0)
-                    for k, name in enumerate(names)
-                ]
-            else:
-                out.append(replace(wave, departments=tuple(names)))
-        return tuple(out)
+            n = len(self.departments_of(wave, department_names)) if wave.staged else 1
+            n = 1 if wave.advance_when is not None else n
+            starts += [wave.start + k * wave.every for k in range(n)]
+        return starts
 
     def scaled(self, factor: float) -> Plan:
         """The same plan with every wave's coverage multiplied by ``factor`` (capped at 1)."""
         waves = tuple(replace(w, coverage=min(1.0, w.coverage * factor)) for w in self.waves)
         return replace(self, waves=waves)
 
+    def extended(self, weeks: int) -> Plan:
+        """The same plan with its last wave (the sustaining burn) running ``weeks`` longer."""
+        if not self.waves or weeks <= 0:
+            return self
+        last = self.waves[-1]
+        return replace(self, waves=(*self.waves[:-1], replace(last, duration=last.duration + int(weeks))))
+
 
 @dataclass(frozen=True)
-class CompiledWave:
-    """A wave resolved against an organization's slots."""
+class Stage:
+    """A wave in some departments, resolved against an organization's slots.
+
+    A staged wave becomes one stage per department. A gated stage has no
+    fixed start: it starts when the stage before it (``after``) passes the
+    gate.
+    """
 
     wave: Wave
     targets: np.ndarray
+    leaders: np.ndarray
     department_mask: np.ndarray
     engages_executives: bool
     local_target: np.ndarray
     org_target: np.ndarray
+    start: int | None
+    after: int | None = None
 
     @property
-    def expected_cost(self) -> float:
-        w = self.wave
-        return float(w.coverage * self.targets.sum() * w.duration * w.cost_per_person_week)
+    def n_targets(self) -> int:
+        return int(self.targets.sum())
+
+    @property
+    def n_leaders(self) -> int:
+        return int(self.leaders.sum())
 
 
-def compile_plan(plan: Plan, org: Organization) -> tuple[CompiledWave, ...]:
-    """Resolve a plan's waves to masks over the organization's staff slots."""
-    compiled = []
-    for wave in plan.staged(org.department_names):
-        dept_mask = np.isin(
-            np.arange(org.n_departments), [org.department_names.index(n) for n in wave.departments]
-        )
-        in_scope = np.r_[dept_mask, "executives" in wave.roles][org.department]
-        targets = in_scope & org.role_mask(wave.roles)
-        local = np.array([wave.mechanisms.get(b, np.nan) for b in LOCAL_BLOCKS])
-        orgw = np.array([wave.mechanisms.get(b, np.nan) for b in ORG_BLOCKS])
-        compiled.append(CompiledWave(wave, targets, dept_mask, "executives" in wave.roles, local, orgw))
-    return tuple(compiled)
+def compile_plan(plan: Plan, org: Organization) -> tuple[Stage, ...]:
+    """Resolve a plan's waves to stages over the organization's staff slots."""
+    stages: list[Stage] = []
+    for wave in plan.waves:
+        names = plan.departments_of(wave, org.department_names)
+        groups = [(name,) for name in names] if wave.staged else [names]
+        for k, group in enumerate(groups):
+            dept_mask = np.isin(np.arange(org.n_departments), [org.department_names.index(n) for n in group])
+            in_scope = np.r_[dept_mask, "executives" in wave.roles][org.department]
+            targets = in_scope & org.role_mask(wave.roles)
+            gated = wave.advance_when is not None and k > 0
+            stages.append(
+                Stage(
+                    wave=wave,
+                    targets=targets,
+                    leaders=targets & (org.role != FRONTLINE),
+                    department_mask=dept_mask,
+                    engages_executives="executives" in wave.roles,
+                    local_target=np.array([wave.mechanisms.get(b, np.nan) for b in LOCAL_BLOCKS]),
+                    org_target=np.array([wave.mechanisms.get(b, np.nan) for b in ORG_BLOCKS]),
+                    start=None if gated else wave.start + k * wave.every,
+                    after=len(stages) - 1 if gated else None,
+                )
+            )
+    return tuple(stages)
 
 
-def expected_cost(plan: Plan, org: Organization) -> float:
-    """What a plan is expected to spend on this organization (currency)."""
-    return sum(cw.expected_cost for cw in compile_plan(plan, org))
+class Rollout:
+    """A compiled plan and its schedule: when each stage started (gated stages as they open).
 
-
-def scale_to_budget(plan: Plan, org: Organization, budget: float) -> Plan:
-    """Scale a plan's coverage so that its expected spend equals ``budget``.
-
-    Coverage cannot exceed 1: a plan too small to spend the budget is
-    returned at full coverage, spending less (check :func:`expected_cost`).
+    Parameters
+    ----------
+    stages : tuple of Stage
+        From :func:`compile_plan`.
     """
-    if budget < 0:
-        raise ParameterError(f"budget={budget!r}: must be >= 0")
-    compiled = compile_plan(plan, org)
-    coverage = np.array([cw.wave.coverage for cw in compiled])
-    full_cost = np.array(
-        [cw.expected_cost / cw.wave.coverage if cw.wave.coverage else 0.0 for cw in compiled]
+
+    def __init__(self, stages: tuple[Stage, ...]) -> None:
+        self.stages = stages
+        self.starts = np.array([-1 if s.start is None else s.start for s in stages], dtype=np.int64)
+
+    def advance(self, week: int, above_line_by_department: np.ndarray) -> None:
+        """Open gated stages whose predecessor passed its gate by ``week`` (state of last week)."""
+        for i, stage in enumerate(self.stages):
+            if self.starts[i] >= 0 or stage.after is None:
+                continue
+            before = self.starts[stage.after]
+            gate = stage.wave.advance_when
+            if before < 0 or gate is None or week < before + max(stage.wave.every, 1):
+                continue
+            current = self.stages[stage.after].department_mask
+            reached = above_line_by_department[current].min() >= gate.above_line
+            if reached or week >= before + gate.max_weeks:
+                self.starts[i] = week
+
+    def active(self, week: int) -> Iterator[Stage]:
+        """The stages running in ``week``."""
+        for start, stage in zip(self.starts, self.stages, strict=True):
+            if 0 <= start <= week < start + stage.wave.duration:
+                yield stage
+
+    @property
+    def launch_week(self) -> int | None:
+        """First week any stage runs, if any has been scheduled."""
+        started = self.starts[self.starts >= 0]
+        return int(started.min()) if len(started) else None
+
+    @property
+    def last_end(self) -> int:
+        """First week after the last scheduled stage (0 for no plan)."""
+        ends = [s + st.wave.duration for s, st in zip(self.starts, self.stages, strict=True) if s >= 0]
+        return max(ends, default=0)
+
+    @property
+    def pending(self) -> bool:
+        """Whether some gated stage has not opened yet."""
+        return bool((self.starts < 0).any())
+
+
+@dataclass
+class Spend:
+    """Money spent, by component (currency)."""
+
+    people: float = 0.0
+    coaching: float = 0.0
+    mechanisms: float = 0.0
+    reached: int = 0
+
+    @property
+    def total(self) -> float:
+        return self.people + self.coaching + self.mechanisms
+
+    def add(self, other: Spend) -> None:
+        self.people += other.people
+        self.coaching += other.coaching
+        self.mechanisms += other.mechanisms
+        self.reached += other.reached
+
+
+def build_mechanisms(
+    stage: Stage, coverage: float, local: np.ndarray, orgwide: np.ndarray
+) -> tuple[float, float]:
+    """Close ``coverage`` of each targeted block's gap, in place.
+
+    Returns the local block-units built (summed over departments) and the
+    organization-wide block-units built; org-wide blocks move only when the
+    stage engages the executives.
+    """
+    gap = np.nan_to_num(np.maximum(stage.local_target - local[stage.department_mask], 0.0))
+    local[stage.department_mask] += coverage * gap
+    built_local = float(coverage * gap.sum())
+    built_org = 0.0
+    if stage.engages_executives:
+        org_gap = np.nan_to_num(np.maximum(stage.org_target - orgwide, 0.0))
+        orgwide += coverage * org_gap
+        built_org = float(coverage * org_gap.sum())
+    return built_local, built_org
+
+
+def _unit_person_week(stage: Stage, p: ModelParams) -> float:
+    w = stage.wave
+    return p.cost_person_week if w.cost_per_person_week is None else w.cost_per_person_week
+
+
+def apply_waves(
+    week: int,
+    rollout: Rollout,
+    wf: Workforce,
+    org: Organization,
+    local: np.ndarray,
+    orgwide: np.ndarray,
+    rng: np.random.Generator,
+    p: ModelParams,
+) -> Spend:
+    """Apply this week's active stages in place and return what they cost."""
+    spend = Spend()
+    for stage in rollout.active(week):
+        w = stage.wave
+        reached = stage.targets & (rng.random(org.n_staff) < w.coverage)
+        wf.education[reached] += w.education * (1.0 - wf.education[reached])
+        lead = reached & (org.role != FRONTLINE)
+        wf.alignment[lead] += w.leadership * (1.0 - wf.alignment[lead])
+        if w.brings_more_than_training:
+            wf.engaged |= reached
+        built_local, built_org = build_mechanisms(stage, w.coverage, local, orgwide)
+        n = int(reached.sum())
+        spend.reached += n
+        spend.people += n * _unit_person_week(stage, p)
+        spend.coaching += int(lead.sum()) * w.leadership * p.cost_coaching_week
+        spend.mechanisms += built_local * p.cost_mechanism_local + built_org * p.cost_mechanism_org
+    return spend
+
+
+class SpendProjection:
+    """What a plan is expected to spend, for any coverage factor and sustaining-burn extension.
+
+    The plan is compiled once; :meth:`spend` then replays the weeks. People
+    and coaching are counted at their expected reach (coverage x targets);
+    building blocks exactly as the model builds and decays them. A gated
+    stage is assumed to open when the stage before it ends (or at its gate's
+    ``max_weeks``, if sooner): the plan's own pacing.
+
+    Parameters
+    ----------
+    plan : Plan
+    org : Organization
+    p : ModelParams
+        Unit costs and mechanism decay.
+    weeks : int or None
+        Horizon: only spend before it counts (all of the plan when None).
+    """
+
+    def __init__(self, plan: Plan, org: Organization, p: ModelParams, weeks: int | None = None) -> None:
+        self.plan, self.org, self.p, self.weeks = plan, org, p, weeks
+        self.stages = compile_plan(plan, org)
+        last = plan.waves[-1] if plan.waves else None
+        self._in_last_wave = np.array([s.wave is last for s in self.stages], dtype=bool)
+
+    def schedule(self, extra_weeks: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end week of every stage."""
+        durations = np.array([s.wave.duration for s in self.stages], dtype=np.int64)
+        durations += extra_weeks * self._in_last_wave
+        starts = np.array([-1 if s.start is None else s.start for s in self.stages], dtype=np.int64)
+        for i, stage in enumerate(self.stages):
+            gate = stage.wave.advance_when
+            if stage.after is not None and gate is not None:
+                pace = max(min(int(durations[stage.after]), gate.max_weeks), stage.wave.every, 1)
+                starts[i] = starts[stage.after] + pace
+        return starts, starts + durations
+
+    def spend(self, factor: float = 1.0, extra_weeks: int = 0) -> Spend:
+        """Expected spend with every coverage times ``factor`` (capped at 1) and the last wave longer."""
+        p, stages = self.p, self.stages
+        starts, ends = self.schedule(extra_weeks)
+        horizon = int(ends.max(initial=0)) if self.weeks is None else self.weeks
+        coverage = [min(1.0, s.wave.coverage * factor) for s in stages]
+        local = np.zeros((self.org.n_departments, len(LOCAL_BLOCKS)))
+        orgwide = np.zeros(len(ORG_BLOCKS))
+        out = Spend()
+        for week in range(horizon):
+            for i, stage in enumerate(stages):
+                if not starts[i] <= week < ends[i]:
+                    continue
+                w, c = stage.wave, coverage[i]
+                out.people += c * stage.n_targets * _unit_person_week(stage, p)
+                out.coaching += c * stage.n_leaders * w.leadership * p.cost_coaching_week
+                built_local, built_org = build_mechanisms(stage, c, local, orgwide)
+                out.mechanisms += built_local * p.cost_mechanism_local + built_org * p.cost_mechanism_org
+            local *= 1.0 - p.mechanism_decay
+            orgwide *= 1.0 - p.mechanism_decay
+        return out
+
+
+def expected_cost(
+    plan: Plan, org: Organization, p: ModelParams | None = None, weeks: int | None = None
+) -> float:
+    """What a plan is expected to spend on this organization (currency)."""
+    return SpendProjection(plan, org, p or ModelParams(), weeks).spend().total
+
+
+@dataclass(frozen=True)
+class BudgetFit:
+    """A plan scaled to a budget.
+
+    Attributes
+    ----------
+    plan : Plan
+        The scaled plan (same shape; coverage scaled, the last wave
+        lengthened when coverage alone cannot spend the budget).
+    expected_spend : float
+        What it is expected to spend within the horizon (currency).
+    can_spend : bool
+        False when even full coverage and a sustaining burn lasting to the
+        horizon spend less than the budget.
+    """
+
+    plan: Plan
+    expected_spend: float
+    can_spend: bool
+
+
+FIT_TOLERANCE = 0.002
+"""Relative distance to the budget at which scaling stops (well inside 1%)."""
+
+
+def fit_to_budget(plan: Plan, org: Organization, budget: float, p: ModelParams, weeks: int) -> BudgetFit:
+    """Scale a plan so that its expected spend within ``weeks`` equals ``budget``.
+
+    Coverage is scaled first (keeping the plan's shape). When every wave is
+    at full coverage and still spends too little, the last wave (the
+    sustaining burn) is lengthened up to the horizon, then coverage is
+    scaled back down to land on the budget. A plan that cannot spend the
+    budget even so is returned at its largest and flagged.
+    """
+    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget >= 0:
+        raise ParameterError(f"budget={budget!r}: must be a number >= 0")
+    if not plan.waves:
+        return BudgetFit(plan, 0.0, budget == 0)
+    projection = SpendProjection(plan, org, p, weeks)
+    full = (
+        max(1.0 / w.coverage for w in plan.waves if w.coverage > 0)
+        if any(w.coverage for w in plan.waves)
+        else 1.0
     )
-
-    def cost(factor: float) -> float:
-        return float(np.minimum(1.0, coverage * factor) @ full_cost)
-
-    base = cost(1.0)
-    if base == 0:
-        return plan
-    lo, hi = 0.0, budget / base
-    if cost(hi) < budget:
-        hi = 1e9
-        if cost(hi) < budget:
-            return plan.scaled(hi)
+    extra = 0
+    if projection.spend(full).total < budget:
+        last = plan.waves[-1]
+        room = max(0, weeks - last.start - last.duration)
+        if projection.spend(full, room).total < budget:
+            largest = plan.scaled(full).extended(room)
+            return BudgetFit(largest, projection.spend(full, room).total, False)
+        lo, hi = 0, room
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if projection.spend(full, mid).total < budget else (lo, mid)
+        extra = hi
+    lo_f, hi_f = 0.0, full
+    factor = hi_f
     for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        if cost(mid) < budget:
-            lo = mid
-        else:
-            hi = mid
-    return plan.scaled(hi)
+        factor = 0.5 * (lo_f + hi_f)
+        cost = projection.spend(factor, extra).total
+        if abs(cost - budget) <= FIT_TOLERANCE * budget:
+            break
+        lo_f, hi_f = (factor, hi_f) if cost < budget else (lo_f, factor)
+    fitted = plan.scaled(factor).extended(extra)
+    return BudgetFit(fitted, projection.spend(factor, extra).total, True)
+
+
+def scale_to_budget(
+    plan: Plan, org: Organization, budget: float, p: ModelParams | None = None, weeks: int = 260
+) -> Plan:
+    """The plan of :func:`fit_to_budget` (check ``fit_to_budget(...).can_spend`` to know it could)."""
+    return fit_to_budget(plan, org, budget, p or ModelParams(), weeks).plan
 
 
 def mechanism_strength(local: np.ndarray, orgwide: np.ndarray) -> np.ndarray:
@@ -251,42 +566,3 @@ def mechanism_strength(local: np.ndarray, orgwide: np.ndarray) -> np.ndarray:
     per_dept = local.sum(axis=1) + orgwide.sum()
     execs = local.mean(axis=0).sum() + orgwide.sum()
     return np.r_[per_dept, execs] / len(BLOCKS)
-
-
-def apply_waves(
-    week: int,
-    waves: tuple[CompiledWave, ...],
-    wf: Workforce,
-    org: Organization,
-    local: np.ndarray,
-    orgwide: np.ndarray,
-    rng: np.random.Generator,
-) -> tuple[float, int]:
-    """Apply this week's active waves in place.
-
-    Returns
-    -------
-    cost : float
-        Spend this week (currency).
-    reached : int
-        People reached this week.
-    """
-    cost, reached_total = 0.0, 0
-    for cw in waves:
-        w = cw.wave
-        if not w.start <= week < w.end:
-            continue
-        reached = cw.targets & (rng.random(org.n_staff) < w.coverage)
-        wf.education[reached] += w.education * (1.0 - wf.education[reached])
-        lead = reached & (org.role != FRONTLINE)
-        wf.alignment[lead] += w.leadership * (1.0 - wf.alignment[lead])
-        if w.brings_more_than_training:
-            wf.engaged |= reached
-        gap = np.nan_to_num(np.maximum(cw.local_target - local[cw.department_mask], 0.0))
-        local[cw.department_mask] += w.coverage * gap
-        if cw.engages_executives:
-            orgwide += w.coverage * np.nan_to_num(np.maximum(cw.org_target - orgwide, 0.0))
-        n = int(reached.sum())
-        reached_total += n
-        cost += n * w.cost_per_person_week
-    return cost, reached_total

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.organization import BLAME, Organization
-from sim.params import RUNG_NAMES, ModelParams
+from sim.ladder import RUNG_NAMES, Rung
+from sim.organization import Organization
+from sim.params import ModelParams
 
 
 @dataclass
@@ -25,11 +26,20 @@ class WeekTally:
     satisfaction: float = float("nan")
     churned: int = 0
     arrived: int = 0
+    churned_revenue: float = 0.0
+    arrived_revenue: float = 0.0
     leavers: int = 0
-    high_performer_leavers: int = 0
+    top_performers: int = 0
+    top_performer_leavers: int = 0
     reached: int = 0
-    cost: float = 0.0
+    cost_people: float = 0.0
+    cost_coaching: float = 0.0
+    cost_mechanisms: float = 0.0
     revenue: float = 0.0
+
+    @property
+    def cost(self) -> float:
+        return self.cost_people + self.cost_coaching + self.cost_mechanisms
 
 
 def _group_columns(org: Organization) -> list[str]:
@@ -51,10 +61,17 @@ def metric_names(org: Organization) -> list[str]:
         "customers",
         "churned",
         "new_customers",
+        "churned_revenue",
+        "new_revenue",
         "revenue",
         "attrition",
         "high_performer_attrition",
+        "attrition_rate_top_performers",
+        "attrition_rate_others",
         "reached",
+        "cost_people",
+        "cost_coaching",
+        "cost_mechanisms",
         "cost",
         "cumulative_cost",
     ]
@@ -74,7 +91,10 @@ def weekly_metrics(
     """This week's numbers from the state arrays and the week's tally."""
     n = len(rung)
     overall = np.bincount(rung, minlength=4) / n
-    out: dict[str, float] = {"above_line": float(overall[3]), "culture_index": float(rung.mean() / 3.0)}
+    out: dict[str, float] = {
+        "above_line": float(overall[Rung.OWN]),
+        "culture_index": float(rung.mean() / Rung.OWN),
+    }
     out.update(zip((f"share_{r}" for r in RUNG_NAMES), overall.tolist(), strict=True))
     n_groups = org.n_departments + 1
     by_dept = np.bincount(org.department * 4 + rung, minlength=4 * n_groups).reshape(n_groups, 4)
@@ -85,10 +105,11 @@ def weekly_metrics(
     table = np.hstack([shares[:, 3:], shares])
     out.update(zip(_group_columns(org), table.ravel().tolist(), strict=True))
     n_active = int(active.sum())
+    others = n - tally.top_performers
     out.update(
         education=float(education.mean()),
         mechanisms=float(mechanisms.mean()),
-        cross_silo_blame=float(org.cross_degree @ (rung == BLAME)),
+        cross_silo_blame=float(org.cross_degree[rung == Rung.BLAME].sum()),
         contacts=float(tally.contacts),
         failures=float(tally.failures),
         satisfaction=tally.satisfaction,
@@ -96,10 +117,17 @@ def weekly_metrics(
         customers=float(n_active),
         churned=float(tally.churned),
         new_customers=float(tally.arrived),
+        churned_revenue=tally.churned_revenue,
+        new_revenue=tally.arrived_revenue,
         revenue=tally.revenue,
         attrition=float(tally.leavers),
-        high_performer_attrition=float(tally.high_performer_leavers),
+        high_performer_attrition=float(tally.top_performer_leavers),
+        attrition_rate_top_performers=tally.top_performer_leavers / max(tally.top_performers, 1),
+        attrition_rate_others=(tally.leavers - tally.top_performer_leavers) / max(others, 1),
         reached=float(tally.reached),
+        cost_people=tally.cost_people,
+        cost_coaching=tally.cost_coaching,
+        cost_mechanisms=tally.cost_mechanisms,
         cost=tally.cost,
         cumulative_cost=cumulative_cost,
     )
@@ -143,6 +171,8 @@ def summarize(weekly: Mapping[str, Sequence[float]], p: ModelParams, last_wave_e
     weeks = len(above) - 1
     last_year = slice(max(1, len(above) - 52), None)
     col = {k: np.asarray(v, dtype=float) for k, v in weekly.items()}
+    customers_ever = col["customers"][0] + col["new_customers"][1:].sum()
+    revenue_ever = col["revenue"][0] + col["new_revenue"][1:].sum()
     return {
         "weeks": weeks,
         "tipped": tipped,
@@ -158,7 +188,16 @@ def summarize(weekly: Mapping[str, Sequence[float]], p: ModelParams, last_wave_e
         "total_revenue": float(col["revenue"][1:].sum()),
         "total_attrition": float(col["attrition"][1:].sum()),
         "high_performer_attrition": float(col["high_performer_attrition"][1:].sum()),
+        "attrition_rate_top_performers": float(np.mean(col["attrition_rate_top_performers"][1:]))
+        if weeks
+        else float("nan"),
+        "attrition_rate_others": float(np.mean(col["attrition_rate_others"][1:])) if weeks else float("nan"),
         "total_churn": float(col["churned"][1:].sum()),
+        "customers_lost_share": float(col["churned"][1:].sum() / customers_ever) if customers_ever else 0.0,
+        "revenue_lost_share": float(col["churned_revenue"][1:].sum() / revenue_ever) if revenue_ever else 0.0,
+        "cost_people": float(col["cost_people"][1:].sum()),
+        "cost_coaching": float(col["cost_coaching"][1:].sum()),
+        "cost_mechanisms": float(col["cost_mechanisms"][1:].sum()),
         "total_cost": float(col["cumulative_cost"][-1]),
         "last_wave_end": last_wave_end,
     }

@@ -15,15 +15,20 @@ from sim.interventions import (
     LOCAL_BLOCKS,
     ORG_BLOCKS,
     Plan,
+    Rollout,
     apply_waves,
     compile_plan,
     mechanism_strength,
 )
+from sim.ladder import Rung
 from sim.metrics import WeekTally, metric_names, summarize, weekly_metrics
 from sim.organization import FRONTLINE, build_organization
 from sim.params import ModelParams, ParameterError
 
 ENGINES = ("vectorized", "agents")
+
+TOP_PERFORMERS = 0.8
+"""Performance percentile from which a person counts as a top performer (the top quintile)."""
 
 
 class CultureModel(mesa.Model):
@@ -73,13 +78,12 @@ class CultureModel(mesa.Model):
         self.customers = cust.initial_customers(org, p, self.rng)
         self.mechanisms_local = np.zeros((org.n_departments, len(LOCAL_BLOCKS)))
         self.mechanisms_org = np.zeros(len(ORG_BLOCKS))
-        self.waves = compile_plan(self.plan, org)
-        self.launch_week = min((cw.wave.start for cw in self.waves), default=None)
-        self.last_wave_end = max((cw.wave.end for cw in self.waves), default=0)
+        self.rollout = Rollout(compile_plan(self.plan, org))
         self.cumulative_cost = 0.0
         self.mechanism_by_person = np.zeros(org.n_staff)
-        self.handoff_blame = np.zeros(org.n_departments + 1)
+        self.handoff_blame = np.zeros(org.n_departments)
         self.draws: dict[str, np.ndarray] = {}
+        self.signals: dict[str, np.ndarray] = {}
 
         self.staff: list[Employee] = [self._new_employee(i) for i in range(org.n_staff)]
         self.customer_agents: list[Customer | None] = [
@@ -104,6 +108,16 @@ class CultureModel(mesa.Model):
         """Weeks simulated so far."""
         return self.steps
 
+    @property
+    def launch_week(self) -> int | None:
+        """First week a wave ran, if one has."""
+        return self.rollout.launch_week
+
+    @property
+    def last_wave_end(self) -> int:
+        """First week after the last scheduled wave."""
+        return self.rollout.last_end
+
     # -- the week --------------------------------------------------------------
     def step(self) -> None:
         """One week: waves, decisions, customers, churn and arrivals, people leaving."""
@@ -111,32 +125,40 @@ class CultureModel(mesa.Model):
         week = self.steps - 1
         self.tally = tally = WeekTally()
 
-        tally.cost, tally.reached = apply_waves(
-            week, self.waves, wf, org, self.mechanisms_local, self.mechanisms_org, self.rng
+        self.rollout.advance(week, self.above_line_by_department())
+        spend = apply_waves(
+            week, self.rollout, wf, org, self.mechanisms_local, self.mechanisms_org, self.rng, p
         )
-        self.cumulative_cost += tally.cost
+        tally.cost_people, tally.cost_coaching, tally.cost_mechanisms = (
+            spend.people,
+            spend.coaching,
+            spend.mechanisms,
+        )
+        tally.reached = spend.reached
+        self.cumulative_cost += spend.total
         self.mechanism_by_person = mechanism_strength(self.mechanisms_local, self.mechanisms_org)[
             org.department
         ]
 
-        peers, blame_around = dyn.peer_signals(org, wf.rung, p.cross_blame_weight)
-        self.draws = {"move": self.rng.random(org.n_staff)}
+        self.signals = self._signals()
+        n = org.n_staff
+        self.draws = {"move": self.rng.random(n), "mood": self.rng.standard_normal(n)}
         if self.engine == "agents":
             for agent in self.staff:
                 agent.step()
             for agent in self.staff:
                 agent.advance()
         else:
-            wf.rung = self._decide_vectorized(peers, blame_around)
+            wf.rung = self._decide_vectorized()
 
         wf.education = dyn.fade(wf.education, self.mechanism_by_person, p.education_decay)
         wf.alignment = dyn.fade(wf.alignment, self.mechanism_by_person, p.education_decay)
-        launched = self.launch_week is not None and week >= self.launch_week
+        launched = self.rollout.launch_week is not None
         wf.cynicism = dyn.update_cynicism(wf.cynicism, wf.engaged, launched, p)
 
         self._serve_customers()
         self._turn_over_customers()
-        self._turn_over_staff(blame_around)
+        self._turn_over_staff(self.signals["blame"])
 
         decay = 1.0 - p.mechanism_decay
         self.mechanisms_local *= decay
@@ -144,9 +166,40 @@ class CultureModel(mesa.Model):
         self.metrics = self._measure()
         self.datacollector.collect(self)
 
-    def _decide_vectorized(self, r: np.ndarray, b: np.ndarray) -> np.ndarray:
-        org, wf, p = self.organization, self.workforce, self.params
-        lead = dyn.leader_signal(org, wf.rung)
+    def above_line_by_department(self) -> np.ndarray:
+        """Share above the line in each department (frontline and managers), now."""
+        org = self.organization
+        size = np.bincount(org.department, minlength=org.n_departments + 1)[:-1]
+        own = np.bincount(
+            org.department, weights=self.workforce.rung == Rung.OWN, minlength=org.n_departments + 1
+        )[:-1]
+        return own / np.maximum(size, 1)
+
+    def _signals(self) -> dict[str, np.ndarray]:
+        """Last week's state read once for the week: R, B, the weights of L, results, outside push.
+
+        The agents engine reads its colleagues and leaders itself, through
+        the same functions; B here also drives attrition.
+        """
+        org, p = self.organization, self.params
+        w_boss, w_team, w_results = dyn.leader_weights(org, p)
+        own_in, blame_in, own_x, blame_x = dyn.peer_counts(org, self.workforce.rung)
+        own, blame = dyn.peer_shares(own_in, blame_in, own_x, blame_x, org.degree, p.cross_blame_weight)
+        return {
+            "own": own,
+            "w_boss": w_boss,
+            "w_team": w_team,
+            "w_results": w_results,
+            "results": np.float64(cust.results_signal(self.customers, p)),
+            "outside": dyn.outside_push(org, p),
+            "blame": blame,
+        }
+
+    def _decide_vectorized(self) -> np.ndarray:
+        org, wf, p, s = self.organization, self.workforce, self.params, self.signals
+        r, b = s["own"], s["blame"]
+        boss_rung, team_rung = dyn.leader_rungs(org, wf.rung)
+        lead = dyn.leader_signal(boss_rung, team_rung, s["results"], s["w_boss"], s["w_team"], s["w_results"])
         u = dyn.drive(
             r,
             b,
@@ -155,10 +208,11 @@ class CultureModel(mesa.Model):
             self.mechanism_by_person,
             wf.feedback,
             wf.alignment,
+            s["outside"],
             wf.resistance + wf.cynicism,
             p,
         )
-        return dyn.next_rung(wf.rung, u, self.draws["move"], p.adaptability)
+        return dyn.next_rung(wf.rung, u, self.draws["move"], self.draws["mood"], p.adaptability, p.mood_sd)
 
     def _serve_customers(self) -> None:
         org, wf, cb, p = self.organization, self.workforce, self.customers, self.params
@@ -170,9 +224,9 @@ class CultureModel(mesa.Model):
             recover=self.rng.random(n),
             noise=self.rng.standard_normal(n),
         )
-        blame = np.bincount(org.department, weights=wf.rung == 0, minlength=org.n_departments + 1)
+        blame = np.bincount(org.department, weights=wf.rung == Rung.BLAME, minlength=org.n_departments + 1)
         size = np.bincount(org.department, minlength=org.n_departments + 1)
-        self.handoff_blame = np.r_[blame[:-1] / size[:-1], 0.0]
+        self.handoff_blame = blame[:-1] / np.maximum(size[:-1], 1)
         self._server = np.full(n, -1)
         self._feedback = np.zeros(n)
         self._satisfaction = np.full(n, np.nan)
@@ -188,8 +242,10 @@ class CultureModel(mesa.Model):
             sat, cb.expectation[c], cb.loyalty[c], fb, failed = cust.serve(
                 cb.expectation[c],
                 cb.loyalty[c],
+                cb.value[c],
                 wf.rung[server],
-                self.handoff_blame[cb.second[c]],
+                wf.performance[server],
+                cust.handoff_blame(cb.journey[c], self.handoff_blame),
                 d["fail"][c],
                 d["recover"][c],
                 d["noise"][c],
@@ -217,6 +273,7 @@ class CultureModel(mesa.Model):
     def _turn_over_customers(self) -> None:
         p = self.params
         cust.settle(self.customers, p)
+        before = cust.weekly_revenue(self.customers)
         left = cust.churn(self.customers, p)
         for c in np.flatnonzero(left):
             agent = self.customer_agents[c]
@@ -228,21 +285,25 @@ class CultureModel(mesa.Model):
         for c in arrived:
             self.customer_agents[c] = Customer(self, int(c))
         self.tally.churned = int(left.sum())
+        self.tally.churned_revenue = float(before[left].sum())
         self.tally.arrived = len(arrived)
+        self.tally.arrived_revenue = float(cust.weekly_revenue(self.customers)[arrived].sum())
         self.tally.revenue = cust.revenue(self.customers)
 
     def _turn_over_staff(self, blame_around: np.ndarray) -> None:
-        org, wf, p = self.organization, self.workforce, self.params
-        n = org.n_staff
-        leave = self.rng.random(n) < dyn.leave_probability(wf.rung, blame_around, p)
-        draw_onboard, draw_resistance = self.rng.random(n), self.rng.standard_normal(n)
-        onboarding = 0.5 * (
-            self.mechanisms_org[ORG_BLOCKS.index("recruitment")]
-            + self.mechanisms_org[ORG_BLOCKS.index("orientation")]
+        wf, p = self.workforce, self.params
+        n = self.organization.n_staff
+        leave = self.rng.random(n) < dyn.leave_probability(
+            wf.rung, blame_around, wf.cynicism, wf.performance, p
         )
+        draws = dyn.HiringDraws.draw(self.rng, n)
+        recruitment = dyn.onboarding_strength(self.mechanisms_org[ORG_BLOCKS.index("recruitment")], p)
+        orientation = dyn.onboarding_strength(self.mechanisms_org[ORG_BLOCKS.index("orientation")], p)
+        top = wf.performance >= TOP_PERFORMERS
         self.tally.leavers = int(leave.sum())
-        self.tally.high_performer_leavers = int((leave & (wf.rung == 3)).sum())
-        dyn.hire(wf, org, leave, onboarding, draw_onboard, draw_resistance, p)
+        self.tally.top_performers = int(top.sum())
+        self.tally.top_performer_leavers = int((leave & top).sum())
+        dyn.hire(wf, leave, recruitment, orientation, draws, p)
         for i in np.flatnonzero(leave):
             self.staff[i].remove()
             self.staff[i] = self._new_employee(int(i))

@@ -15,7 +15,6 @@ import scipy.sparse as sp
 from sim.params import ModelParams
 
 FRONTLINE, MANAGER, EXECUTIVE = 0, 1, 2
-BLAME, SHAME, JUSTIFY, OWN = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,14 @@ class Organization:
         0/1; row i marks i's managers (executives: fellow executives).
     n_bosses : ndarray of float64
         Row sums of ``bosses`` (at least 1).
+    has_bosses : ndarray of bool
+        Whether a person has anyone in ``bosses`` (managers of an
+        organization without executives have not).
+    reports : csr_matrix, shape (n_staff, n_staff)
+        0/1; row i marks the people i leads (a manager's team; for an
+        executive, all department managers).
+    n_reports : ndarray of float64
+        Row sums of ``reports`` (at least 1).
     within, across : csr_matrix, shape (n_staff, n_staff)
         0/1 colleague ties inside a silo (including reporting lines and the
         management team) and between departments.
@@ -53,6 +60,9 @@ class Organization:
     department: np.ndarray
     bosses: sp.csr_matrix
     n_bosses: np.ndarray
+    has_bosses: np.ndarray
+    reports: sp.csr_matrix
+    n_reports: np.ndarray
     within: sp.csr_matrix
     across: sp.csr_matrix
     degree: np.ndarray
@@ -159,7 +169,13 @@ def build_organization(params: ModelParams, rng: np.random.Generator) -> Organiz
     rows, cols = np.concatenate(b_rows), np.concatenate(b_cols)
     bosses = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
     bosses.sort_indices()
-    n_bosses = np.maximum(np.asarray(bosses.sum(axis=1)).ravel(), 1.0)
+    boss_counts = np.asarray(bosses.sum(axis=1)).ravel()
+    n_bosses = np.maximum(boss_counts, 1.0)
+    up_rows = np.concatenate([mo[front_all], np.repeat(execs, len(managers))])
+    up_cols = np.concatenate([front_all, np.tile(managers, len(execs))])
+    reports = sp.csr_matrix((np.ones(len(up_rows)), (up_rows, up_cols)), shape=(n, n))
+    reports.sort_indices()
+    n_reports = np.maximum(np.asarray(reports.sum(axis=1)).ravel(), 1.0)
 
     # colleague ties
     w_rows, w_cols = (
@@ -202,6 +218,9 @@ def build_organization(params: ModelParams, rng: np.random.Generator) -> Organiz
         department=dept_a,
         bosses=bosses,
         n_bosses=n_bosses,
+        has_bosses=boss_counts > 0,
+        reports=reports,
+        n_reports=n_reports,
         within=within,
         across=across,
         degree=degree,

@@ -12,8 +12,11 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-RUNG_NAMES = ("blame", "shame", "justify", "own")
+from sim.ladder import RUNG_NAMES
+
 ROLE_NAMES = ("frontline", "managers", "executives")
+RUNG_FIELDS = ("initial_rung_shares", "quality_by_rung", "recovery_by_rung", "hire_rung_shares")
+"""Parameters with one value per rung."""
 
 
 class ParameterError(ValueError):
@@ -79,7 +82,7 @@ class ModelParams:
         DEFAULT_DEPARTMENTS, "departments (silos) and their frontline sizes", group="organization"
     )
     span: int = _p(10, "frontline staff per manager", "people", 1, 1000, "organization")
-    executives: int = _p(4, "executives in the top team", "people", 1, 100, "organization")
+    executives: int = _p(4, "executives in the top team", "people", 0, 100, "organization")
     p_within: float = _p(0.15, "probability of a colleague tie inside a department", "", 0, 1, "organization")
     silo_strength: float = _p(
         0.85,
@@ -101,13 +104,33 @@ class ModelParams:
     # --- the weekly rule --------------------------------------------------
     w_peer: float = _p(1.0, "weight of colleagues at OWN (R)", "", 0, 10)
     w_blame: float = _p(0.8, "weight of colleagues at BLAME (B)", "", 0, 10)
-    w_lead: float = _p(0.6, "weight of one's managers' rung (2L - 1)", "", 0, 10)
-    w_edu: float = _p(0.8, "weight of education, halved under managers below the line", "", 0, 10)
+    w_lead: float = _p(0.6, "weight of one's leaders' rung (2L - 1): what the people above you do", "", 0, 10)
+    w_edu: float = _p(0.8, "weight of education, halved under leaders below the line", "", 0, 10)
     w_mech: float = _p(0.8, "weight of the department's reinforcing mechanisms (M)", "", 0, 10)
     w_cust: float = _p(0.3, "weight of customer feedback (F)", "", 0, 10)
-    w_align: float = _p(0.6, "weight of leadership alignment coaching (managers)", "", 0, 10)
+    w_align: float = _p(0.6, "weight of leadership alignment coaching (managers, executives)", "", 0, 10)
+    upward_weight: float = _p(
+        0.3,
+        "share of a leader's L read from the people they lead (managers: their team; executives: the managers)",
+        "",
+        0,
+        1,
+    )
+    results_weight: float = _p(
+        0.2,
+        "share of the executives' L read from the results they watch (customer loyalty)",
+        "",
+        0,
+        1,
+    )
+    board_commitment: float = _p(
+        0.0, "the board's outside push on the executive team (extra drive of executives)", "drive", -5, 5
+    )
     resistance_mean: float = _p(0.4, "mean personal resistance to change", "drive", -5, 5)
     resistance_sd: float = _p(0.25, "spread of personal resistance", "drive", 0, 5)
+    mood_sd: float = _p(
+        0.3, "spread of the weekly mood shock added to the drive (a good or a bad week)", "drive", 0, 5
+    )
     push: float = _p(
         0.0,
         "constant extra drive on everyone (outside pressure; 0 = none); used to map tipping and hysteresis",
@@ -125,15 +148,14 @@ class ModelParams:
     cross_blame_weight: float = _p(1.5, "weight of blame arriving on cross-department ties", "", 0, 10)
     cynicism_rate: float = _p(
         0.004,
-        "weekly rise of resistance in people the launched programme has not reached",
+        "weekly rise of resistance in people a launched programme has not yet reached with more than training",
         "drive/week",
         0,
         1,
     )
-    cynicism_max: float = _p(0.6, "ceiling on accumulated cynicism", "drive", 0, 10)
     cynicism_recovery: float = _p(
         0.05,
-        "weekly share of cynicism shed once the programme reaches a person fully",
+        "weekly share of cynicism shed while the programme reaches a person with more than training",
         "1/week",
         0,
         1,
@@ -142,13 +164,26 @@ class ModelParams:
     # --- customers --------------------------------------------------------
     n_customers: int = _p(1000, "customers at the start", "customers", 0, 10_000_000, "customers")
     b2b_share: float = _p(
-        0.3, "share of customers whose journey hands off to a second department", "", 0, 1, "customers"
+        0.3,
+        "share of customers (B2B accounts) whose journey passes through several departments",
+        "",
+        0,
+        1,
+        "customers",
+    )
+    b2b_departments: int = _p(
+        3,
+        "most departments a B2B journey passes through (2 up to this, equally likely)",
+        "",
+        2,
+        100,
+        "customers",
     )
     contact_rate: float = _p(0.25, "chance a customer is served in a week", "1/week", 0, 1, "customers")
     failure_rate: float = _p(0.08, "chance something goes wrong in a contact", "", 0, 1, "customers")
     handoff_failure_rate: float = _p(
         0.2,
-        "extra failure chance on a hand-off, times the blame share of the other department",
+        "extra failure chance per hand-off, times the BLAME share of the department handed to",
         "",
         0,
         1,
@@ -162,17 +197,43 @@ class ModelParams:
         (0.0, 0.1, 0.15, 0.8), "chance a failure is recovered at each rung", "", 0, 1, "customers"
     )
     failure_penalty: float = _p(1.5, "quality lost by an unrecovered failure", "level", 0, 5, "customers")
-    recovery_bonus: float = _p(
-        0.7, "quality gained by a recovered failure (service recovery)", "level", 0, 5, "customers"
+    recovery_restores: float = _p(
+        0.8,
+        "share of a failure's lost quality that a recovery restores (below 1: a recovered failure never beats no failure)",
+        "",
+        0,
+        1,
+        "customers",
     )
     expectation_norm: float = _p(
-        3.0, "market norm customers' expectations relax to", "level", 1, 6, "customers"
+        3.0,
+        "market norm customers' expectations relax to (a median-value customer)",
+        "level",
+        1,
+        6,
+        "customers",
+    )
+    value_expectation: float = _p(
+        0.6,
+        "how much more the most valuable customer expects than the least valuable one",
+        "level",
+        0,
+        5,
+        "customers",
+    )
+    value_alternatives: float = _p(
+        0.25,
+        "how much higher the most valuable customer's churn threshold is (more alternatives)",
+        "",
+        0,
+        1,
+        "customers",
     )
     expectation_ratchet: float = _p(
         0.1, "share of a positive surprise that becomes expectation", "", 0, 1, "customers"
     )
     expectation_relax: float = _p(
-        0.05, "weekly pull of expectation back to the market norm", "1/week", 0, 1, "customers"
+        0.05, "weekly pull of expectation back to the customer's norm", "1/week", 0, 1, "customers"
     )
     loyalty_rate: float = _p(
         0.04, "loyalty change per contact per level of satisfaction", "", 0, 1, "customers"
@@ -186,22 +247,46 @@ class ModelParams:
         "customers",
     )
     initial_loyalty: float = _p(0.5, "loyalty of a new customer", "", 0, 1, "customers")
-    churn_loyalty: float = _p(0.1, "loyalty below which a customer leaves", "", 0, 1, "customers")
+    churn_loyalty: float = _p(
+        0.1, "loyalty below which the least valuable customer leaves", "", 0, 1, "customers"
+    )
     loyal_level: float = _p(0.7, "loyalty from which a customer refers others", "", 0, 1, "customers")
     arrival_rate: float = _p(
         0.003, "new customers per week per initial customer", "1/week", 0, 1, "customers"
     )
     referral_rate: float = _p(0.002, "referrals per loyal customer per week", "1/week", 0, 1, "customers")
     spend: float = _p(
-        100.0, "mean weekly spend of a customer at loyalty 0.5", "currency/week", 0, 1e9, "customers"
+        100.0,
+        "median weekly spend of a single-department customer at loyalty 0.5",
+        "currency/week",
+        0,
+        1e9,
+        "customers",
     )
-    b2b_spend_factor: float = _p(3.0, "spend multiplier of a B2B customer", "", 0, 1000, "customers")
+    spend_sd: float = _p(0.8, "spread of log spend between customers", "", 0, 5, "customers")
+    b2b_spend_factor: float = _p(3.0, "spend multiplier of a B2B account", "", 0, 1000, "customers")
 
     # --- people come and go -----------------------------------------------
-    base_attrition: float = _p(0.0015, "weekly chance anyone leaves", "1/week", 0, 1, "attrition")
-    shame_attrition: float = _p(0.003, "extra weekly chance of leaving at SHAME", "1/week", 0, 1, "attrition")
+    hire_rung_shares: tuple[float, float, float, float] = _p(
+        (0.15, 0.20, 0.45, 0.20),
+        "labour market: shares of newcomers arriving at blame, shame, justify, own",
+        "",
+        0,
+        1,
+        "people",
+    )
+    onboarding_base: float = _p(
+        0.2,
+        "strength of the organization's own recruitment and orientation before any programme",
+        "",
+        0,
+        1,
+        "people",
+    )
+    base_attrition: float = _p(0.0015, "weekly chance anyone leaves", "1/week", 0, 1, "people")
+    shame_attrition: float = _p(0.003, "extra weekly chance of leaving at SHAME", "1/week", 0, 1, "people")
     blame_attrition: float = _p(
-        0.002, "extra weekly chance of leaving per unit of surrounding blame", "1/week", 0, 1, "attrition"
+        0.002, "extra weekly chance of leaving per unit of surrounding blame", "1/week", 0, 1, "people"
     )
     own_in_blame_attrition: float = _p(
         0.004,
@@ -209,7 +294,55 @@ class ModelParams:
         "1/week",
         0,
         1,
-        "attrition",
+        "people",
+    )
+    cynicism_attrition: float = _p(
+        0.004,
+        "extra weekly chance of leaving per unit of cynicism (a stalled change)",
+        "1/week per drive",
+        0,
+        1,
+        "people",
+    )
+    talent_mobility: float = _p(
+        3.0,
+        "how much more the best performer's culture-driven quitting responds than the weakest's (outside options)",
+        "",
+        0,
+        100,
+        "people",
+    )
+    talent_quality: float = _p(
+        0.5, "service level gained from the weakest to the best performer", "level", 0, 5, "people"
+    )
+
+    # --- costs --------------------------------------------------------------
+    cost_person_week: float = _p(
+        100.0, "reaching one person with the programme for one week", "currency", 0, 1e9, "costs"
+    )
+    cost_coaching_week: float = _p(
+        300.0,
+        "coaching one manager or executive for one week at full leadership dose",
+        "currency",
+        0,
+        1e9,
+        "costs",
+    )
+    cost_mechanism_local: float = _p(
+        2000.0,
+        "building one local block in one department from 0 to 1 (pro rata)",
+        "currency",
+        0,
+        1e12,
+        "costs",
+    )
+    cost_mechanism_org: float = _p(
+        15000.0,
+        "building one organization-wide block from 0 to 1 (pro rata)",
+        "currency",
+        0,
+        1e12,
+        "costs",
     )
 
     # --- tipping ----------------------------------------------------------
@@ -231,13 +364,19 @@ class ModelParams:
                     raise ParameterError(f"{f.name}={value!r}: must be a whole number in [{lo}, {hi}]")
                 if math.isnan(item) or (lo is not None and item < lo) or (hi is not None and item > hi):
                     raise ParameterError(f"{f.name}={value!r}: must lie in [{lo}, {hi}]")
-        for name in ("initial_rung_shares", "quality_by_rung", "recovery_by_rung"):
+        for name in RUNG_FIELDS:
             if len(getattr(self, name)) != 4:
                 raise ParameterError(
                     f"{name}={getattr(self, name)!r}: needs 4 values, one per rung {RUNG_NAMES}"
                 )
-        if abs(sum(self.initial_rung_shares) - 1) > 1e-6:
-            raise ParameterError(f"initial_rung_shares={self.initial_rung_shares!r}: must sum to 1")
+        for name in ("initial_rung_shares", "hire_rung_shares"):
+            if abs(sum(getattr(self, name)) - 1) > 1e-6:
+                raise ParameterError(f"{name}={getattr(self, name)!r}: must sum to 1")
+        if self.upward_weight + self.results_weight > 1:
+            raise ParameterError(
+                f"upward_weight + results_weight = {self.upward_weight + self.results_weight:g}: must be <= 1"
+                " (the rest of an executive's L comes from fellow executives)"
+            )
         self._check_departments()
 
     def _check_departments(self) -> None:

@@ -15,8 +15,6 @@ from sim import (
     Plan,
     Wave,
 )
-from sim.interventions import expected_cost, scale_to_budget
-from sim.organization import build_organization
 
 ROCKET_LIKE = Plan(
     "test-rocket",
@@ -182,19 +180,6 @@ def test_unknown_engine_and_bad_wave_are_rejected():
         Wave(0, 4, coverage=2.0)
     with pytest.raises(ParameterError, match="nowhere"):
         CultureModel(plan=Plan("p", (Wave(0, 4, departments=("nowhere",)),)))
-
-
-def test_scale_to_budget_spends_the_budget():
-    org = build_organization(ModelParams(), np.random.default_rng(0))
-    scaled = scale_to_budget(ROCKET_LIKE, org, 50_000)
-    assert expected_cost(scaled, org) == pytest.approx(50_000, rel=1e-6)
-
-
-def test_realised_cost_matches_expected_cost():
-    m = CultureModel(plan=ROCKET_LIKE, rng=0)
-    m.run(20)
-    expected = expected_cost(ROCKET_LIKE, m.organization)
-    assert m.cumulative_cost == pytest.approx(expected, rel=0.1)
 
 
 def test_mesa_batch_run_sweeps_model_fields():
