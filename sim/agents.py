@@ -110,9 +110,7 @@ class Employee(mesa.Agent):
             wf.resistance[i] + wf.cynicism[i],
             p,
         )
-        self._next_rung = int(
-            next_rung(wf.rung[i], u, m.draws["move"][i], m.draws["mood"][i], p.adaptability, p.mood_sd)
-        )
+        self._next_rung = int(next_rung(wf.rung[i], u, m.draws["move"][i], m.draws["mood"][i], p))
 
     def advance(self) -> None:
         """Adopt the rung decided in :meth:`step` (everyone decides at once)."""

@@ -169,24 +169,45 @@ def drive(
     )
 
 
-def next_rung(rung: Any, u: Any, draw_move: Any, mood: Any, adaptability: float, mood_sd: float) -> Any:
-    """With probability ``adaptability`` move one rung in the direction of this week's drive.
+def next_rung(rung: Any, u: Any, draw_move: Any, mood: Any, p: ModelParams) -> Any:
+    """With probability ``adaptability`` move one rung, up or down, as this week's drive says.
 
     This week's drive is u plus a mood shock ``mood_sd * mood`` (a good or a
-    bad week), so a person whose u is near zero drifts between rungs: the
-    source of a mixed, stable culture.
+    bad week). Each step of the ladder has its own threshold, ``rung_spacing``
+    apart and centred on the step from SHAME to JUSTIFY: a person at rung k
+    climbs when the drive exceeds ``rung_spacing * (k - 1)`` and slides when
+    it falls below ``rung_spacing * (k - 2)``. Owning takes a stronger drive
+    than excusing, and a person whose drive is near zero settles in the
+    middle of the ladder. Besides, with probability ``drift`` a person moves
+    one rung up or down at random whatever their drive (life happens), so no
+    culture is ever uniform. With ``rung_spacing = 0`` and ``drift = 0``
+    this is MODEL.md's rule: up if u > 0, down if u < 0.
     """
-    step = (draw_move < adaptability) * np.sign(u + mood_sd * mood)
+    v = u + p.mood_sd * mood
+    up = v > p.rung_spacing * (rung - 1.0)
+    down = v < p.rung_spacing * (rung - 2.0)
+    a, half = p.adaptability, 0.5 * p.drift
+    step = (draw_move < a) * (1 * up - 1 * down)
+    step = (
+        step
+        + 1 * ((draw_move >= a) & (draw_move < a + half))
+        - 1 * ((draw_move >= a + half) & (draw_move < a + 2 * half))
+    )
     return np.clip(rung + step, Rung.BLAME, Rung.OWN).astype(np.int8)
 
 
-def climb_probabilities(u: Any, adaptability: float, mood_sd: float) -> tuple[Any, Any]:
-    """Chance of moving up and down one rung this week for drive u: the expectation of :func:`next_rung`."""
-    if mood_sd > 0:
-        up = ndtr(np.asarray(u, dtype=float) / mood_sd)
-        return adaptability * up, adaptability * (1.0 - up)
+def climb_probabilities(u: Any, rung: Any, p: ModelParams) -> tuple[Any, Any]:
+    """Chance of moving up and down one rung this week at drive u: the expectation of :func:`next_rung`."""
     u = np.asarray(u, dtype=float)
-    return adaptability * (u > 0), adaptability * (u < 0)
+    up_at, down_at = p.rung_spacing * (rung - 1.0), p.rung_spacing * (rung - 2.0)
+    if p.mood_sd > 0:
+        up, down = ndtr((u - up_at) / p.mood_sd), ndtr((down_at - u) / p.mood_sd)
+    else:
+        up, down = 1.0 * (u > up_at), 1.0 * (u < down_at)
+    half = 0.5 * p.drift
+    up = np.where(rung >= Rung.OWN, 0.0, p.adaptability * up + half)
+    down = np.where(rung <= Rung.BLAME, 0.0, p.adaptability * down + half)
+    return up, down
 
 
 def fade(level: np.ndarray, mechanisms: np.ndarray, decay: float) -> np.ndarray:

@@ -212,7 +212,7 @@ class CultureModel(mesa.Model):
             wf.resistance + wf.cynicism,
             p,
         )
-        return dyn.next_rung(wf.rung, u, self.draws["move"], self.draws["mood"], p.adaptability, p.mood_sd)
+        return dyn.next_rung(wf.rung, u, self.draws["move"], self.draws["mood"], p)
 
     def _serve_customers(self) -> None:
         org, wf, cb, p = self.organization, self.workforce, self.customers, self.params

@@ -131,6 +131,13 @@ class ModelParams:
     mood_sd: float = _p(
         0.3, "spread of the weekly mood shock added to the drive (a good or a bad week)", "drive", 0, 5
     )
+    rung_spacing: float = _p(
+        0.4,
+        "drive between the thresholds of successive ladder steps (0: up if u > 0, down if u < 0)",
+        "drive",
+        0,
+        5,
+    )
     push: float = _p(
         0.0,
         "constant extra drive on everyone (outside pressure; 0 = none); used to map tipping and hysteresis",
@@ -138,7 +145,16 @@ class ModelParams:
         -5,
         5,
     )
-    adaptability: float = _p(0.15, "chance per week that a person moves one rung", "1/week", 0, 1)
+    adaptability: float = _p(
+        0.15, "chance per week that a person moves one rung as their drive says", "1/week", 0, 1
+    )
+    drift: float = _p(
+        0.04,
+        "chance per week that a person moves one rung up or down at random, whatever their drive",
+        "1/week",
+        0,
+        1,
+    )
     education_decay: float = _p(
         0.05, "weekly loss of education when no mechanism reinforces it", "1/week", 0, 1
     )
@@ -372,6 +388,10 @@ class ModelParams:
         for name in ("initial_rung_shares", "hire_rung_shares"):
             if abs(sum(getattr(self, name)) - 1) > 1e-6:
                 raise ParameterError(f"{name}={getattr(self, name)!r}: must sum to 1")
+        if self.adaptability + self.drift > 1:
+            raise ParameterError(
+                f"adaptability + drift = {self.adaptability + self.drift:g}: must be <= 1 (both are weekly chances of a move)"
+            )
         if self.upward_weight + self.results_weight > 1:
             raise ParameterError(
                 f"upward_weight + results_weight = {self.upward_weight + self.results_weight:g}: must be <= 1"
