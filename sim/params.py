@@ -83,7 +83,7 @@ class ModelParams:
     )
     span: int = _p(10, "frontline staff per manager", "people", 1, 1000, "organization")
     executives: int = _p(4, "executives in the top team", "people", 0, 100, "organization")
-    p_within: float = _p(0.15, "probability of a colleague tie inside a department", "", 0, 1, "organization")
+    p_within: float = _p(0.25, "probability of a colleague tie inside a department", "", 0, 1, "organization")
     silo_strength: float = _p(
         0.85,
         "how closed departments are: p_across = p_within * (1 - silo_strength)",
@@ -93,7 +93,7 @@ class ModelParams:
         "organization",
     )
     initial_rung_shares: tuple[float, float, float, float] = _p(
-        (0.35, 0.20, 0.35, 0.10),
+        (0.13, 0.43, 0.34, 0.10),
         "initial shares at blame, shame, justify, own",
         "",
         0,
@@ -102,15 +102,15 @@ class ModelParams:
     )
 
     # --- the weekly rule --------------------------------------------------
-    w_peer: float = _p(1.0, "weight of colleagues at OWN (R)", "", 0, 10)
-    w_blame: float = _p(0.8, "weight of colleagues at BLAME (B)", "", 0, 10)
-    w_lead: float = _p(0.6, "weight of one's leaders' rung (2L - 1): what the people above you do", "", 0, 10)
+    w_peer: float = _p(2.0, "weight of colleagues at OWN (R)", "", 0, 10)
+    w_blame: float = _p(0.3, "weight of colleagues at BLAME (B)", "", 0, 10)
+    w_lead: float = _p(1.4, "weight of one's leaders' rung (2L - 1): what the people above you do", "", 0, 10)
     w_edu: float = _p(0.8, "weight of education, halved under leaders below the line", "", 0, 10)
     w_mech: float = _p(0.8, "weight of the department's reinforcing mechanisms (M)", "", 0, 10)
-    w_cust: float = _p(0.3, "weight of customer feedback (F)", "", 0, 10)
+    w_cust: float = _p(0.15, "weight of customer feedback (F)", "", 0, 10)
     w_align: float = _p(0.6, "weight of leadership alignment coaching (managers, executives)", "", 0, 10)
     upward_weight: float = _p(
-        0.3,
+        0.4,
         "share of a leader's L read from the people they lead (managers: their team; executives: the managers)",
         "",
         0,
@@ -126,13 +126,13 @@ class ModelParams:
     board_commitment: float = _p(
         0.0, "the board's outside push on the executive team (extra drive of executives)", "drive", -5, 5
     )
-    resistance_mean: float = _p(0.4, "mean personal resistance to change", "drive", -5, 5)
-    resistance_sd: float = _p(0.25, "spread of personal resistance", "drive", 0, 5)
+    resistance_mean: float = _p(0.25, "mean personal resistance to change", "drive", -5, 5)
+    resistance_sd: float = _p(0.3, "spread of personal resistance", "drive", 0, 5)
     mood_sd: float = _p(
-        0.3, "spread of the weekly mood shock added to the drive (a good or a bad week)", "drive", 0, 5
+        0.15, "spread of the weekly mood shock added to the drive (a good or a bad week)", "drive", 0, 5
     )
     rung_spacing: float = _p(
-        0.4,
+        1.5,
         "drive between the thresholds of successive ladder steps (0: up if u > 0, down if u < 0)",
         "drive",
         0,
@@ -149,7 +149,7 @@ class ModelParams:
         0.15, "chance per week that a person moves one rung as their drive says", "1/week", 0, 1
     )
     drift: float = _p(
-        0.04,
+        0.06,
         "chance per week that a person moves one rung up or down at random, whatever their drive",
         "1/week",
         0,
@@ -222,7 +222,7 @@ class ModelParams:
         "customers",
     )
     expectation_norm: float = _p(
-        3.0,
+        2.7,
         "market norm customers' expectations relax to (a median-value customer)",
         "level",
         1,
@@ -246,10 +246,10 @@ class ModelParams:
         "customers",
     )
     expectation_ratchet: float = _p(
-        0.1, "share of a positive surprise that becomes expectation", "", 0, 1, "customers"
+        0.05, "share of a positive surprise that becomes expectation", "", 0, 1, "customers"
     )
     expectation_relax: float = _p(
-        0.05, "weekly pull of expectation back to the customer's norm", "1/week", 0, 1, "customers"
+        0.1, "weekly pull of expectation back to the customer's norm", "1/week", 0, 1, "customers"
     )
     loyalty_rate: float = _p(
         0.04, "loyalty change per contact per level of satisfaction", "", 0, 1, "customers"
@@ -362,7 +362,7 @@ class ModelParams:
     )
 
     # --- tipping ----------------------------------------------------------
-    tip_level: float = _p(0.8, "above-the-line share that counts as tipped", "", 0, 1, "tipping")
+    tip_level: float = _p(0.5, "above-the-line share that counts as tipped", "", 0, 1, "tipping")
     tip_hold: int = _p(26, "weeks the share must hold at the end of a run", "weeks", 1, 10_000, "tipping")
 
     def __post_init__(self) -> None:

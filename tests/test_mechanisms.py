@@ -5,6 +5,7 @@ import pytest
 
 from sim import CultureModel, Department, ModelParams, Rung
 from sim.customers import serve
+from sim.organization import EXECUTIVE
 
 QUIET = dict(
     w_blame=0.0,
@@ -74,3 +75,80 @@ def test_a_recovered_failure_never_leaves_loyalty_above_no_failure(rung):
         assert recovered[0].mean() > unrecovered[0].mean()
         assert recovered[2].mean() > unrecovered[2].mean()
     assert (unrecovered[2] <= ok[2]).all()
+
+
+def run_weekly(weeks: int = 260, seed: int = 0, plan=None, **changes):
+    model = CultureModel(ModelParams().replace(**changes), plan, rng=seed)
+    model.run(weeks)
+    return model, {k: np.asarray(v, dtype=float) for k, v in model.weekly().items()}
+
+
+def test_status_quo_stays_mixed_and_stable():
+    """With no plan the default organization keeps a mixed blend, mostly below the line, for five years."""
+    start = ModelParams().initial_rung_shares[Rung.OWN]
+    for seed in range(4):
+        _, w = run_weekly(seed=seed)
+        settled = w["above_line"][26:]
+        assert abs(settled.mean() - start) < 0.06
+        assert settled.max() < ModelParams().tip_level
+        for rung in ("blame", "shame", "justify", "own"):
+            assert 0.01 < w[f"share_{rung}"][26:].mean() < 0.9
+
+
+def test_an_owning_culture_stays_owning_and_mixed():
+    for seed in range(4):
+        model, w = run_weekly(seed=seed, initial_rung_shares=(0.0, 0.0, 0.0, 1.0))
+        assert model.summary()["tipped"]
+        assert 0.6 < w["share_own"][26:].mean() < 0.95
+        assert w["share_justify"][26:].mean() > 0.05
+
+
+def holds_with_blaming_executives(seeds: int, **changes) -> int:
+    held = 0
+    for seed in range(seeds):
+        model = CultureModel(ModelParams().replace(**changes), rng=seed, initial_rung_shares=(0, 0, 0, 1.0))
+        model.workforce.rung[model.organization.role == EXECUTIVE] = Rung.BLAME
+        model.run(260)
+        held += model.summary()["tipped"]
+    return held
+
+
+@pytest.mark.slow
+def test_an_owning_organization_pulls_its_blaming_executives_up():
+    """Leaders are people too: managers and results pull a blaming top team up, unless nobody looks up."""
+    assert holds_with_blaming_executives(6) >= 4
+    assert holds_with_blaming_executives(6, upward_weight=0.0, results_weight=0.0) <= 2
+
+
+def test_weak_onboarding_loses_an_owning_culture_to_turnover_strong_onboarding_keeps_it():
+    """Three full turnovers (2% leave a week for three years): socialisation decides, not copying."""
+    final = {}
+    for onboarding in (0.0, 1.0):
+        ends = [
+            run_weekly(
+                156, seed, initial_rung_shares=(0, 0, 0, 1.0), base_attrition=0.02, onboarding_base=onboarding
+            )[1]["above_line"][-1]
+            for seed in range(3)
+        ]
+        final[onboarding] = np.mean(ends)
+    assert final[0.0] < 0.3
+    assert final[1.0] > 0.5
+
+
+def test_top_performers_leave_first_when_change_stalls():
+    rates = np.array(
+        [
+            [
+                run_weekly(seed=seed)[0].summary()[k]
+                for k in ("attrition_rate_top_performers", "attrition_rate_others")
+            ]
+            for seed in range(3)
+        ]
+    ).mean(axis=0)
+    assert rates[0] > 1.2 * rates[1]
+
+
+def test_valuable_customers_leave_first_when_service_stalls():
+    for seed in range(3):
+        summary = run_weekly(seed=seed)[0].summary()
+        assert summary["revenue_lost_share"] > summary["customers_lost_share"] + 0.05

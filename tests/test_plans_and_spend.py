@@ -81,19 +81,24 @@ def _gated(threshold: float, max_weeks: int) -> Plan:
     wave = Wave(
         0,
         8,
-        coverage=0.4,
-        education=0.6,
-        leadership=0.6,
-        mechanisms=ALL_BLOCKS,
+        coverage=0.8,
+        education=1.0,
+        leadership=1.0,
+        mechanisms={
+            "vision": 1.0,
+            "communications": 1.0,
+            "common_service_language": 1.0,
+            "recognition_and_rewards": 1.0,
+        },
         advance_when=Gate(threshold, max_weeks),
     )
     return Plan("gated", (wave,))
 
 
 def test_a_gated_stage_advances_when_its_department_reaches_the_gate_and_not_before():
-    m = CultureModel(SMALL.replace(push=0.5), _gated(0.5, 200), rng=4)
+    m = CultureModel(SMALL, _gated(0.5, 200), rng=4)
     history = []
-    for _ in range(120):
+    for _ in range(150):
         history.append(m.above_line_by_department().copy())
         m.step()
         if not m.rollout.pending:
