@@ -507,6 +507,18 @@ FIT_TOLERANCE = 0.002
 """Relative distance to the budget at which scaling stops (well inside 1%)."""
 
 
+COST_FIELDS = (
+    "cost_person_week",
+    "cost_coaching_week",
+    "cost_mechanism_local",
+    "cost_mechanism_org",
+    "mechanism_decay",
+)
+"""The parameters a plan's spend depends on (besides the organization's slots)."""
+
+_FITS: dict[tuple[Any, ...], BudgetFit] = {}
+
+
 def fit_to_budget(plan: Plan, org: Organization, budget: float, p: ModelParams, weeks: int) -> BudgetFit:
     """Scale a plan so that its expected spend within ``weeks`` equals ``budget``.
 
@@ -514,12 +526,30 @@ def fit_to_budget(plan: Plan, org: Organization, budget: float, p: ModelParams, 
     at full coverage and still spends too little, the last wave (the
     sustaining burn) is lengthened up to the horizon, then coverage is
     scaled back down to land on the budget. A plan that cannot spend the
-    budget even so is returned at its largest and flagged.
+    budget even so is returned at its largest and flagged. Fits are
+    remembered: a sweep that varies behaviour parameters fits each plan once.
     """
     if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget >= 0:
         raise ParameterError(f"budget={budget!r}: must be a number >= 0")
     if not plan.waves:
         return BudgetFit(plan, 0.0, budget == 0)
+    key = (
+        repr(plan),
+        float(budget),
+        int(weeks),
+        tuple(getattr(p, name) for name in COST_FIELDS),
+        org.department_names,
+        org.role.tobytes(),
+        org.department.tobytes(),
+    )
+    if key not in _FITS:
+        if len(_FITS) > 4096:
+            _FITS.clear()
+        _FITS[key] = _fit(plan, org, float(budget), p, weeks)
+    return _FITS[key]
+
+
+def _fit(plan: Plan, org: Organization, budget: float, p: ModelParams, weeks: int) -> BudgetFit:
     projection = SpendProjection(plan, org, p, weeks)
     full = (
         max(1.0 / w.coverage for w in plan.waves if w.coverage > 0)
