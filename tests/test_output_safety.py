@@ -1,0 +1,189 @@
+"""Never lose a user's data: output folders, names, kills, corrupt chunks, closed pipes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scenarios import outputs
+from scenarios.cli import UsageError
+from scenarios.outputs import MARKER, atomic_folder, check_destination, clear_stale, default_output
+
+LAUNCH = "import sys; from scenarios.cli import main; sys.exit(main())"
+
+
+def blueline(*args: str, cwd: Path | None = None, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", LAUNCH, *args], capture_output=True, text=True, cwd=cwd, timeout=300, **kw
+    )
+
+
+def write_result(out: Path, text: str) -> None:
+    with atomic_folder(out) as tmp:
+        (tmp / "result.txt").write_text(text)
+        (tmp / "report.md").write_text(text)
+
+
+def seen(out: Path) -> str | None:
+    """'old' or 'new' if ``out`` holds that complete result, else None."""
+    if not out.is_dir():
+        return None
+    names = {p.name for p in out.iterdir()}
+    texts = {(out / n).read_text() for n in ("result.txt", "report.md") if n in names}
+    complete = {"result.txt", "report.md"} <= names and len(texts) == 1
+    return texts.pop() if complete else None
+
+
+# -- names and destinations --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["../../victim", "a/b", "..", "/etc", "a\\b", "x..y"])
+def test_name_that_could_escape_results_is_refused(name):
+    with pytest.raises(UsageError, match=r"^my\.toml: name="):
+        default_output(name, "my.toml")
+
+
+def test_name_is_sanitised_into_one_folder_under_results():
+    assert default_output("Our Hospital (2024)", "f.toml") == Path("results/Our-Hospital-2024")
+    assert default_output("budget-sweep", "builtin:budget-sweep", "-quick") == Path(
+        "results/budget-sweep-quick"
+    )
+
+
+def test_folder_of_foreign_files_is_refused_and_untouched(tmp_path):
+    mine = tmp_path / "mydata"
+    mine.mkdir()
+    (mine / "precious.txt").write_text("keep me")
+    with pytest.raises(UsageError, match="precious.txt.*--force"):
+        check_destination(mine, outputs.STUDY)
+    with pytest.raises(UsageError), atomic_folder(mine) as tmp:
+        (tmp / "result.txt").write_text("new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mydata"]
+    assert (mine / "precious.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("where", [".", "", "..", "/", "~"])
+def test_working_home_and_root_folders_are_refused_even_with_force(tmp_path, monkeypatch, where):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    with pytest.raises(UsageError, match="not even with --force"):
+        check_destination(Path(where).expanduser(), outputs.STUDY, force=True)
+
+
+def test_force_replaces_a_foreign_folder(tmp_path):
+    mine = tmp_path / "mydata"
+    mine.mkdir()
+    (mine / "old.txt").write_text("old")
+    with atomic_folder(mine, force=True) as tmp:
+        (tmp / "result.txt").write_text("new")
+    assert sorted(p.name for p in mine.iterdir()) == [MARKER, "result.txt"]
+
+
+def test_result_of_an_older_version_is_replaced_and_converted_to_a_link(tmp_path):
+    out = tmp_path / "cmp"
+    out.mkdir()
+    (out / "versions.json").write_text(json.dumps({"blueline-sim": "0.0.9"}))
+    write_result(out, "new")
+    assert out.is_symlink() and seen(out) == "new"
+    assert len(list(tmp_path.iterdir())) == 2  # the link and its one versioned folder
+
+
+def test_failed_write_keeps_the_old_result_and_leaves_no_temporary(tmp_path):
+    out = tmp_path / "cmp"
+    write_result(out, "old")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(RuntimeError), atomic_folder(out) as tmp:
+        (tmp / "result.txt").write_text("new")
+        raise RuntimeError("boom")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert seen(out) == "old"
+
+
+def test_sweep_folder_is_not_replaced_by_a_comparison(tmp_path):
+    out = tmp_path / "sweep"
+    out.mkdir()
+    outputs.write_marker(out, outputs.SWEEP)
+    with pytest.raises(UsageError, match="holds sweep results"):
+        check_destination(out, outputs.STUDY)
+    check_destination(out, outputs.SWEEP)
+
+
+# -- the swap under SIGKILL at every file operation ----------------------------------------------------
+
+
+def _killed_at(step: int, action: Callable[[], None]) -> bool:
+    """Run ``action`` in a forked child that SIGKILLs itself before its ``step``-th file operation.
+
+    Returns True if the kill happened, False if the action finished first. The
+    process's other threads are native pools (BLAS, Arrow); the child only does
+    file operations, so forking is safe despite Python's warning.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        calls = iter(range(10_000))
+
+        def hook(name: str) -> None:
+            if next(calls) == step:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        outputs.fault_hook = hook
+        try:
+            action()
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        assert os.WTERMSIG(status) == signal.SIGKILL
+        return True
+    assert os.WEXITSTATUS(status) == 0
+    return False
+
+
+def _old_plain(out: Path) -> None:
+    out.mkdir()
+    for name in ("result.txt", "report.md"):
+        (out / name).write_text("old")
+    outputs.write_marker(out, outputs.STUDY)
+
+
+def _old_link(out: Path) -> None:
+    write_result(out, "old")
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+@pytest.mark.parametrize("start", ["nothing", "link", "plain folder"])
+def test_kill_at_any_step_of_the_swap_leaves_old_or_new_complete(tmp_path, monkeypatch, start, exchange):
+    if not exchange:
+        monkeypatch.setattr(outputs, "_exchange", lambda a, b: False)
+    setup = {"nothing": lambda out: None, "link": _old_link, "plain folder": _old_plain}[start]
+    steps = 0
+    while True:
+        case = tmp_path / f"k{steps}"
+        case.mkdir()
+        out = case / "cmp"
+        setup(out)
+        if not _killed_at(steps, lambda out=out: write_result(out, "new")):
+            break
+        if not exchange:
+            clear_stale(out)  # without renameat2 a kill can leave the old folder set aside: the next start puts it back
+        found = seen(out)
+        assert found in ({"old", "new"} if start != "nothing" else {None, "new"}), (steps, found)
+        write_result(out, "new")  # the next run
+        assert seen(out) == "new"
+        assert sorted(p.name for p in case.iterdir()) == sorted(
+            ["cmp", os.readlink(out)]
+        ), f"leftovers after a kill at step {steps}"
+        steps += 1
+    assert steps >= {"nothing": 4, "link": 7, "plain folder": 6}[start] and seen(out) == "new"
