@@ -23,6 +23,7 @@ from experiments.sampling import design
 from experiments.store import ResultStore
 from experiments.sweep import SweepReport, experiment_from_manifest, load_results, run_sweep
 from scenarios.cli import UsageError
+from scenarios.outputs import SWEEP, check_destination, default_output, mark_folder, output_name
 from scenarios.runner import default_workers
 
 RAW = argparse.RawDescriptionHelpFormatter
@@ -99,7 +100,15 @@ def register(subparsers: Any) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--out", type=Path, metavar="DIR", help="results folder (default: results/EXPERIMENT[-quick])"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="results folder (default: results/EXPERIMENT[-quick]); must be new, empty or written by blueline",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write into --out even if it holds other files (never the working, home or root folder)",
     )
     p.add_argument(
         "--quick", action="store_true", help="the experiment's tiny size (seconds; used by the tests)"
@@ -133,9 +142,13 @@ def _experiment(args: argparse.Namespace, default: str, out: Path | None) -> Exp
 
 
 def _out(args: argparse.Namespace, experiment: Experiment) -> Path:
+    """The results folder, checked before anything runs."""
     if args.out is not None:
-        return Path(args.out)
-    return Path("results") / (experiment.name + ("-quick" if experiment.quick else ""))
+        out = Path(args.out)
+    else:
+        out = default_output(experiment.name, experiment.source, "-quick" if experiment.quick else "")
+    check_destination(out, SWEEP, args.force)
+    return out
 
 
 def _sweep(
@@ -288,15 +301,18 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     root = (
         args.out
         if args.out is not None
-        else Path("results") / ("sensitivity" + ("-quick" if args.quick else ""))
+        else default_output("sensitivity", "blueline sensitivity", "-quick" if args.quick else "")
     )
-    tables = []
-    for name in names:
-        experiment = load_experiment(name, quick=args.quick)
+    check_destination(root, SWEEP, args.force)
+    experiments = [load_experiment(name, quick=args.quick) for name in names]
+    for experiment in experiments:
         _require(
             experiment, experiment.method in ("morris", "sobol"), "sensitivity needs method = morris or sobol"
         )
-        out = Path(root) / experiment.name
+        check_destination(Path(root) / output_name(experiment.name, experiment.source), SWEEP, args.force)
+    tables = []
+    for experiment in experiments:
+        out = Path(root) / output_name(experiment.name, experiment.source)
         _sweep(args, experiment, out)
         rows = load_results(experiment, out)
         points = design(experiment)
@@ -307,7 +323,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         except ValueError as err:
             raise UsageError(f"{out}: {err}") from None
     table = pd.concat(tables, ignore_index=True)
-    Path(root).mkdir(parents=True, exist_ok=True)
+    mark_folder(Path(root), SWEEP)
     with _replacing(Path(root) / "sensitivity.png") as tmp:
         plot_sensitivity(
             table, tmp, f"sensitivity: {', '.join(names)}" + (" (quick size)" if args.quick else "")

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scenarios.cli import UsageError
+from scenarios.outputs import SWEEP, mark_folder
 
 MANIFEST = "experiment.json"
 SUMMARY_DIR = "runs"
@@ -71,7 +72,7 @@ class ResultStore:
     # -- writing -------------------------------------------------------------------------------
     def lock(self) -> None:
         """Hold the folder for one sweep at a time; clear temporary files a killed sweep left."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        mark_folder(self.root, SWEEP)
         handle = open(self.root / LOCK, "a+")  # noqa: SIM115 - held until unlock()
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,15 +1,22 @@
 """The ``blueline`` command line: one entry point, sub-commands registered by each layer.
 
 Each layer (``scenarios``, ``experiments``, ``dashboards``) has a
-``commands`` module with ``register(subparsers)``; bad input exits with
-code 2 and one line on stderr.
+``commands`` module with ``register(subparsers)``. Exit codes: 2 and one
+line on stderr for bad input; 1 and one line for a run that could not
+finish (a lost cluster); 130 for Ctrl-C and 143 for SIGTERM, with
+temporary files removed; 0 when the reader of stdout goes away (``| head``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import select
+import shlex
+import signal
 import sys
+from types import FrameType
 
 from sim.params import ParameterError
 
@@ -18,6 +25,29 @@ LAYERS = ("scenarios.commands", "experiments.commands", "dashboards.commands")
 
 class UsageError(Exception):
     """Bad input from the user: printed as one line, exit code 2."""
+
+
+class RunFailed(Exception):
+    """A run that could not finish for a reason outside the input: one line, exit code 1.
+
+    With ``resumable``, the line ends with the command that picks up where it stopped.
+    """
+
+    def __init__(self, message: str, resumable: bool = False) -> None:
+        super().__init__(message)
+        self.resumable = resumable
+
+
+class Stopped(KeyboardInterrupt):
+    """A termination signal, raised like Ctrl-C so that every cleanup on the way out runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise Stopped(signum)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,19 +70,45 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
     try:
-        return int(args.func(args) or 0)
-    except (UsageError, ParameterError) as err:
-        print(f"blueline {args.command}: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        try:
+            code = int(args.func(args) or 0)
+        except (UsageError, ParameterError) as err:
+            print(f"blueline {args.command}: error: {err}", file=sys.stderr)
+            return 2
+        except RunFailed as err:
+            again = shlex.join(["blueline", *(sys.argv[1:] if argv is None else argv)])
+            resume = f"; resume with: {again}" if err.resumable else ""
+            print(f"blueline {args.command}: error: {err}{resume}", file=sys.stderr)
+            return 1
+        sys.stdout.flush()
+        return code
+    except KeyboardInterrupt as err:
+        signum = getattr(err, "signum", signal.SIGINT)
+        print(f"interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + signum
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
+
+
+def _stdout_closed() -> bool:
+    """True if nobody reads stdout any more (the pipe's reader exited)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return True
 
 
 if __name__ == "__main__":

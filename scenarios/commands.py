@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.cli import UsageError
+from scenarios.outputs import STUDY, check_destination, default_output
 from scenarios.plans import builtin_plans
 from scenarios.runner import default_workers, equal_budget, expected_spend
 from scenarios.scenario import Scenario, builtin_scenarios, load_scenario
@@ -100,7 +101,13 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         metavar="DIR",
-        help="output folder, replaced only after success (default: results/SCENARIO, or results/SCENARIO-PLAN for run)",
+        help="output folder (default: results/SCENARIO, or results/SCENARIO-PLAN for run); replaced in one "
+        "step once the new results are complete, and only if empty or written by blueline",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out even if it holds other files (never the working, home or root folder)",
     )
     p.add_argument(
         "--workers",
@@ -142,9 +149,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     workers = _workers(args)
     scenario = load_scenario(args.scenario)
     scenario = scenario.with_overrides(weeks=args.weeks, seeds=_seeds(args), budget=args.budget)
-    out = args.out if args.out is not None else Path("results") / scenario.name
+    out = args.out if args.out is not None else default_output(scenario.name, scenario.source)
+    check_destination(out, STUDY, args.force)
     study = run_study(scenario, workers=workers, progress=not args.quiet)
-    main_plot = write_study(study, out, _header("compare", scenario))
+    main_plot = write_study(study, out, _header("compare", scenario), force=args.force)
     for note in study.notes:
         print(note)
     print(comparison_table(study.comparison))
@@ -174,9 +182,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         raise UsageError(f"--plan {args.plan}: unknown plan; allowed: {', '.join(available)}")
     scenario = scenario.with_overrides(weeks=args.weeks, seeds=_seeds(args), plans={name: available[name]})
-    out = args.out if args.out is not None else Path("results") / f"{scenario.name}-{name}"
+    out = args.out if args.out is not None else default_output(f"{scenario.name}-{name}", scenario.source)
+    check_destination(out, STUDY, args.force)
     study = run_study(scenario, workers=workers, progress=not args.quiet)
-    main_plot = write_study(study, out, _header("run", scenario))
+    main_plot = write_study(study, out, _header("run", scenario), force=args.force)
     for note in study.notes:
         print(note)
     print(
@@ -226,6 +235,7 @@ def cmd_plans(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """``blueline validate``: read and check a scenario file."""
     s = load_scenario(args.file)
+    default_output(s.name, s.source)  # the name must make a safe folder name
     scaled = equal_budget(s.plans, s.params, s.budget)
     spend = expected_spend(scaled, s.params)
     short = [n for n, p in scaled.items() if p.waves and spend[n] < 0.99 * s.budget]

@@ -155,6 +155,13 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
     return found if isinstance(found, dict) and found.get("written_by") == "blueline" else None
 
 
+def mark_folder(folder: Path, kind: str) -> None:
+    """Create ``folder`` if needed and mark it as blueline's, unless it already is."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    if read_marker(folder) is None:
+        write_marker(folder, kind)
+
+
 def write_marker(folder: Path, kind: str) -> None:
     """Mark ``folder`` as written by blueline (the command, version and time), replacing atomically."""
     tmp = Path(folder) / f"{MARKER}.{os.getpid()}.tmp"

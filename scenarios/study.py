@@ -102,15 +102,18 @@ def weekly_table(results: list[RunResult]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def write_study(study: Study, out: Path, header: str = "") -> Path:
-    """Write tables, figures, report, echoed scenario and versions; return the main figure's final path."""
+def write_study(study: Study, out: Path, header: str = "", force: bool = False) -> Path:
+    """Write tables, figures, report, echoed scenario and versions; return the main figure's final path.
+
+    ``force`` replaces a folder of files blueline did not write (see :func:`atomic_folder`).
+    """
     scenario = study.scenario
     labels = {s.plan: f"{s.plan}: tipped {s.tipped}/{s.n}" for s in study.comparison.stats}
     title = (
         f"{scenario.name}: {len(scenario.seeds)} seeds, {scenario.weeks} weeks, "
         f"each plan spending {scenario.budget:,.0f}"
     )
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, force=force) as tmp:
         write_table(study.runs, tmp, "runs")
         write_table(study.weekly, tmp, "weekly")
         study.comparison.table().to_csv(tmp / "comparison.csv", index=False)

@@ -177,13 +177,15 @@ def test_kill_at_any_step_of_the_swap_leaves_old_or_new_complete(tmp_path, monke
         if not _killed_at(steps, lambda out=out: write_result(out, "new")):
             break
         if not exchange:
-            clear_stale(out)  # without renameat2 a kill can leave the old folder set aside: the next start puts it back
+            clear_stale(
+                out
+            )  # without renameat2 a kill can leave the old folder set aside: the next start puts it back
         found = seen(out)
         assert found in ({"old", "new"} if start != "nothing" else {None, "new"}), (steps, found)
         write_result(out, "new")  # the next run
         assert seen(out) == "new"
-        assert sorted(p.name for p in case.iterdir()) == sorted(
-            ["cmp", os.readlink(out)]
-        ), f"leftovers after a kill at step {steps}"
+        assert sorted(p.name for p in case.iterdir()) == sorted(["cmp", os.readlink(out)]), (
+            f"leftovers after a kill at step {steps}"
+        )
         steps += 1
     assert steps >= {"nothing": 4, "link": 7, "plain folder": 6}[start] and seen(out) == "new"
