@@ -8,14 +8,14 @@ results do not depend on the executor, the worker count or the timing.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 from experiments.runs import ChunkResult, RunSpec, run_chunk
 from scenarios.cli import UsageError
 from scenarios.runner import default_workers
+from scenarios.worker_pool import stop_pool, worker_pool
 
 CONNECT_TIMEOUT = 5.0
 """Seconds to wait for a Dask scheduler before giving up."""
@@ -24,9 +24,8 @@ CONNECT_TIMEOUT = 5.0
 class LocalExecutor:
     """Chunks run in ``workers`` local processes (in this process when ``workers`` is 1).
 
-    The pool uses the ``forkserver`` start method where it exists (``spawn``
-    elsewhere): safe with the progress bar's thread, and each worker imports
-    the code afresh.
+    The pool (see :mod:`scenarios.worker_pool`) is safe with the progress
+    bar's thread, and its workers end with this process, even when it is killed.
     """
 
     def __init__(self, workers: int | None = None) -> None:
@@ -53,13 +52,8 @@ class LocalExecutor:
             for chunk in chunks:
                 yield run_chunk(chunk)
             return
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if context.get_start_method() == "forkserver":
-            context.set_forkserver_preload(
-                ["experiments.runs"]
-            )  # import the model once, fork workers from it
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(chunks)), mp_context=context)
+        # import the model once in the forkserver, fork workers from it
+        pool = worker_pool(min(self.workers, len(chunks)), preload=("experiments.runs",))
         try:
             # Keep a few chunks queued per worker, not the whole sweep: an interrupted
             # sweep then stops promptly.
@@ -76,6 +70,9 @@ class LocalExecutor:
                     nxt = next(queue, None)
                     if nxt is not None:
                         pending.add(pool.submit(run_chunk, nxt))
+        except BaseException:  # Ctrl-C, SIGTERM or a failed chunk: do not wait for the chunks in flight
+            stop_pool(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 

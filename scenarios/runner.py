@@ -7,15 +7,15 @@ number of workers, so one seed gives the same numbers with 1 or 16 processes.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from scenarios.worker_pool import stop_pool, worker_pool
 from sim import CultureModel, ModelParams, Plan, expected_cost, scale_to_budget
 from sim.organization import build_organization
 
@@ -97,9 +97,8 @@ def run_many(
     ----------
     workers : int, optional
         Local processes (default: CPU count). With 1 the runs happen in this
-        process. The pool uses the ``forkserver`` start method where it exists
-        (``spawn`` elsewhere), which is safe with threads and gives the same
-        numbers as running in-process.
+        process. The pool (see :mod:`scenarios.worker_pool`) gives the same
+        numbers as running in-process, and its workers end with this process.
     progress : callable, optional
         Called with 1 after each finished run (e.g. ``tqdm.update``).
     """
@@ -112,20 +111,15 @@ def run_many(
             if progress:
                 progress(1)
     else:
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context)
+        pool = worker_pool(min(workers, len(jobs)))
         try:
             futures = {pool.submit(run_one, *job): k for k, job in enumerate(jobs)}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 if progress:
                     progress(1)
-        except BaseException:  # Ctrl-C or a failed run: stop now, do not wait for queued runs
-            workers_alive = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in workers_alive:  # ProcessPoolExecutor has no public way (before 3.14)
-                process.terminate()
+        except BaseException:  # Ctrl-C, SIGTERM or a failed run: stop now, do not wait for queued runs
+            stop_pool(pool)
             raise
         pool.shutdown()
     return [r for r in results if r is not None]

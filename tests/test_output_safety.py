@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -189,3 +190,47 @@ def test_kill_at_any_step_of_the_swap_leaves_old_or_new_complete(tmp_path, monke
         )
         steps += 1
     assert steps >= {"nothing": 4, "link": 7, "plain folder": 6}[start] and seen(out) == "new"
+
+
+# -- signals and child processes -------------------------------------------------------------------
+
+
+def _children_once_running(process: subprocess.Popen[str], at_least: int) -> list:
+    """The process's descendants once ``at_least`` exist (workers started and working)."""
+    psutil = pytest.importorskip("psutil")
+    parent = psutil.Process(process.pid)
+    for _ in range(1200):  # up to 2 minutes on a busy machine
+        children = parent.children(recursive=True)
+        if len(children) >= at_least or process.poll() is not None:
+            return children
+        time.sleep(0.1)
+    return parent.children(recursive=True)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare", "classroom", "--weeks", "400", "--n-seeds", "8", "--workers", "2"],
+        ["sweep", "budget-sweep", "--workers", "2"],
+    ],
+    ids=["compare", "sweep"],
+)
+def test_no_child_process_outlives_a_killed_command(tmp_path, signum, command):
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, *command, "--out", str(out), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    children = _children_once_running(process, at_least=4)  # resource tracker, forkserver, 2 workers
+    assert process.poll() is None and len(children) >= 4, "the command ended before its workers started"
+    process.send_signal(signum)
+    code = process.wait(timeout=60)
+    gone, alive = psutil.wait_procs(children, timeout=5)
+    assert not alive, [p.cmdline()[-1][:60] for p in alive]
+    if signum == signal.SIGTERM:
+        assert code == 143 and "interrupted (SIGTERM)" in process.stderr.read()
+        assert not any(p.name.startswith(".out.") for p in tmp_path.iterdir())
