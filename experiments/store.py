@@ -11,7 +11,9 @@ name and renamed, weekly table first: a run counts as finished once its
 summary row exists. Reading drops repeated rows (a run redone after a crash
 between the two files gives identical rows) and sorts by run id (and week),
 so the table is the same whatever the executor, the worker count or the
-order chunks finished in.
+order chunks finished in. A chunk file that cannot be read (truncated,
+empty, overwritten) is moved aside as ``*.corrupt`` when a sweep resumes,
+and its runs are run again.
 """
 
 from __future__ import annotations
@@ -93,6 +95,27 @@ class ResultStore:
             self._lock_file.close()
             self._lock_file = None
 
+    def quarantine_unreadable(self) -> list[str]:
+        """Move chunk files that cannot be read aside (``part-*.parquet.corrupt``) so their runs are redone.
+
+        Each file's footer and run ids (and weeks) are read. Returns one line per file moved.
+        """
+        notes = []
+        for folder, columns in ((self.summary_dir, ["run_id"]), (self.weekly_dir, ["run_id", "week"])):
+            for part in _parts(folder):
+                problem = _unreadable(part, columns)
+                if problem is None:
+                    continue
+                aside = part.with_name(part.name + ".corrupt")
+                try:
+                    os.replace(part, aside)
+                except FileNotFoundError:  # another sweep moved it first
+                    continue
+                notes.append(
+                    f"{part}: unreadable ({problem}); moved aside to {aside.name}, its runs will be run again"
+                )
+        return notes
+
     def write_chunk(self, summaries: list[dict[str, Any]], weekly: list[dict[str, list[Any]]]) -> None:
         """Add one chunk of finished runs (per-week rows first, then the summaries that mark them done)."""
         if not summaries:
@@ -129,6 +152,18 @@ class ResultStore:
 
 def _parts(folder: Path) -> list[Path]:
     return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
+
+
+def _unreadable(part: Path, columns: list[str]) -> str | None:
+    """Why a chunk file cannot be used, or None if its footer and key columns read."""
+    try:
+        table = pq.read_table(part, columns=columns)
+    except (pa.ArrowException, OSError, ValueError, KeyError) as err:
+        text = str(err).strip()
+        return text.splitlines()[0] if text else type(err).__name__
+    if table.column("run_id").null_count:
+        return "run ids missing"
+    return None
 
 
 def _ids(folder: Path) -> set[str]:

@@ -8,6 +8,7 @@ repeats nothing.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -120,6 +121,8 @@ def run_sweep(
     specs = plan_runs(experiment)
     store = ResultStore(out)
     store.check_experiment(experiment.name)
+    for note in store.quarantine_unreadable():
+        print(note, file=sys.stderr)
     done = store.finished_ids(need_weekly=experiment.keep_weekly)
     todo = [s for s in specs if s.run_id not in done]
     already = len(specs) - len(todo)

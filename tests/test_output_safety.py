@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from scenarios import outputs
@@ -234,3 +235,55 @@ def test_no_child_process_outlives_a_killed_command(tmp_path, signum, command):
     if signum == signal.SIGTERM:
         assert code == 143 and "interrupted (SIGTERM)" in process.stderr.read()
         assert not any(p.name.startswith(".out.") for p in tmp_path.iterdir())
+
+
+# -- sweeps: corrupt chunks and a lost scheduler -----------------------------------------------------
+
+TINY_SWEEP = """
+description = "tiny sweep for the output-safety tests"
+scenario = "classroom"
+plans = ["pilot", "rocket"]
+seeds = 2
+weeks = 12
+outputs = "weekly"
+method = "grid"
+
+[grid]
+budget = [10000, 40000]
+silo_strength = [0.7, 0.9]
+"""
+
+
+def test_corrupt_chunks_are_quarantined_and_the_resumed_table_equals_an_uninterrupted_run(tmp_path, capsys):
+    import shutil
+
+    from experiments.definition import load_experiment
+    from experiments.executors import LocalExecutor
+    from experiments.store import ResultStore
+    from experiments.sweep import run_sweep
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY_SWEEP)
+    experiment = load_experiment(path)
+    reference = tmp_path / "reference"
+    run_sweep(experiment, reference, LocalExecutor(1), progress=False)
+    damaged = tmp_path / "damaged"
+    shutil.copytree(reference, damaged)
+    summaries = sorted((damaged / "runs").glob("part-*.parquet"))
+    weeklies = sorted((damaged / "weekly").glob("part-*.parquet"))
+    assert len(summaries) >= 3 and len(weeklies) >= 3
+    summaries[0].write_bytes(summaries[0].read_bytes()[:100])  # truncated
+    summaries[1].write_bytes(b"")  # empty
+    weeklies[2].write_bytes(b"not a parquet file at all" * 10)  # garbage
+    capsys.readouterr()
+    report = run_sweep(experiment, damaged, LocalExecutor(1), progress=False)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all("unreadable" in line and ".corrupt" in line for line in err)
+    assert sorted(p.name for p in damaged.rglob("*.corrupt")) == sorted(
+        p.name + ".corrupt" for p in (summaries[0], summaries[1], weeklies[2])
+    )
+    assert 0 < report.ran < report.total
+    for read in (ResultStore.read_summary, ResultStore.read_weekly):
+        pd.testing.assert_frame_equal(read(ResultStore(damaged)), read(ResultStore(reference)))
+    assert run_sweep(experiment, damaged, LocalExecutor(1), progress=False).ran == 0
+    assert capsys.readouterr().err == ""
