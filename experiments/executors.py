@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
 from typing import Any
 
 from experiments.runs import ChunkResult, RunSpec, run_chunk
-from scenarios.cli import UsageError
+from scenarios.cli import RunFailed, UsageError
 from scenarios.runner import default_workers
 from scenarios.worker_pool import stop_pool, worker_pool
 
@@ -103,6 +103,7 @@ class DaskExecutor:
         self.timeout = timeout
         self.client: Any = None
         self.cluster: Any = None
+        self._log_level: int | None = None
 
     @property
     def label(self) -> str:
@@ -126,7 +127,7 @@ class DaskExecutor:
                 silence_logs=logging.ERROR,
             )
             self.client = Client(self.cluster)
-            return self
+            return self._connected()
         address = str(self.address)
         if "://" not in address and ":" not in address:
             raise UsageError(f"--scheduler={address!r}: not an address; expected tcp://HOST:PORT")
@@ -146,20 +147,37 @@ class DaskExecutor:
             raise UsageError(
                 f"the Dask scheduler at {address} has no workers after {self.timeout:g} s; start some with: dask worker {address}"
             ) from None
+        return self._connected()
+
+    def _connected(self) -> DaskExecutor:
+        """Leave a lost scheduler to :meth:`map_chunks`, which says so in one line (the client logs it too)."""
+        client_log = logging.getLogger("distributed.client")
+        self._log_level = client_log.level
+        client_log.setLevel(logging.CRITICAL)
         return self
 
     def __exit__(self, *exc: Any) -> None:
         if self.client is not None:
-            self.client.close()
+            self.client.close(timeout=self.timeout)
         if self.cluster is not None:
-            self.cluster.close()
+            self.cluster.close(timeout=self.timeout)
+        if self._log_level is not None:
+            logging.getLogger("distributed.client").setLevel(self._log_level)
 
     def slots(self) -> int:
         threads = self.client.nthreads() if self.client is not None else {}
         return max(1, sum(threads.values()))
 
     def map_chunks(self, chunks: list[list[RunSpec]]) -> Iterator[ChunkResult]:
-        from distributed import as_completed
+        """Yield chunks as they finish.
+
+        Raises
+        ------
+        RunFailed
+            The scheduler went away (or workers kept dying); the chunks
+            already yielded are kept, and the same command resumes.
+        """
+        from distributed import KilledWorker, as_completed
 
         futures = [self.client.submit(run_chunk, chunk, pure=False) for chunk in chunks]
         try:
@@ -167,8 +185,25 @@ class DaskExecutor:
                 result = future.result()
                 future.release()
                 yield result
+        except (CancelledError, OSError, TimeoutError) as err:
+            if self.client.status == "running" and not isinstance(err, CancelledError):
+                raise
+            raise RunFailed(
+                f"lost the Dask scheduler at {self._where()} ({_first_line(err)}); finished chunks are saved",
+                resumable=True,
+            ) from None
+        except KilledWorker as err:
+            raise RunFailed(
+                f"Dask workers of {self._where()} kept dying on one chunk ({_first_line(err)}); "
+                "finished chunks are saved",
+                resumable=True,
+            ) from None
         finally:
-            self.client.cancel(futures)
+            if self.client.status == "running":
+                self.client.cancel(futures)
+
+    def _where(self) -> str:
+        return str(self.address) if self.address is not None else "the LocalCluster"
 
 
 def make_executor(

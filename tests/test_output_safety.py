@@ -210,14 +210,15 @@ def _children_once_running(process: subprocess.Popen[str], at_least: int) -> lis
 
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 @pytest.mark.parametrize(
-    "command",
+    ("command", "children"),
     [
-        ["compare", "classroom", "--weeks", "400", "--n-seeds", "8", "--workers", "2"],
-        ["sweep", "budget-sweep", "--workers", "2"],
+        (["compare", "classroom", "--weeks", "400", "--n-seeds", "8", "--workers", "2"], 4),
+        (["sweep", "budget-sweep", "--workers", "2"], 4),
+        pytest.param(["sweep", "budget-sweep", "--local-cluster", "2"], 3, marks=pytest.mark.slow),
     ],
-    ids=["compare", "sweep"],
+    ids=["compare", "sweep", "sweep-local-cluster"],
 )
-def test_no_child_process_outlives_a_killed_command(tmp_path, signum, command):
+def test_no_child_process_outlives_a_killed_command(tmp_path, signum, command, children):
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "out"
     process = subprocess.Popen(
@@ -226,11 +227,12 @@ def test_no_child_process_outlives_a_killed_command(tmp_path, signum, command):
         stderr=subprocess.PIPE,
         text=True,
     )
-    children = _children_once_running(process, at_least=4)  # resource tracker, forkserver, 2 workers
-    assert process.poll() is None and len(children) >= 4, "the command ended before its workers started"
+    # resource tracker, forkserver and 2 workers; or resource tracker and 2 Dask workers
+    started = _children_once_running(process, at_least=children)
+    assert process.poll() is None and len(started) >= children, "the command ended before its workers started"
     process.send_signal(signum)
     code = process.wait(timeout=60)
-    gone, alive = psutil.wait_procs(children, timeout=5)
+    gone, alive = psutil.wait_procs(started, timeout=5)
     assert not alive, [p.cmdline()[-1][:60] for p in alive]
     if signum == signal.SIGTERM:
         assert code == 143 and "interrupted (SIGTERM)" in process.stderr.read()
@@ -287,3 +289,56 @@ def test_corrupt_chunks_are_quarantined_and_the_resumed_table_equals_an_uninterr
         pd.testing.assert_frame_equal(read(ResultStore(damaged)), read(ResultStore(reference)))
     assert run_sweep(experiment, damaged, LocalExecutor(1), progress=False).ran == 0
     assert capsys.readouterr().err == ""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    for _ in range(1200):  # up to 2 minutes on a busy machine
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@pytest.mark.slow
+def test_lost_scheduler_is_one_line_exit_1_with_the_resume_command(tmp_path):
+    dask = Path(sys.executable).with_name("dask")
+    if not dask.exists():
+        pytest.skip("the dask command is not installed")
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY_SWEEP.replace("seeds = 2", "seeds = 8").replace("weeks = 12", "weeks = 150"))
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
+        **quiet,
+    )
+    worker = subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-dashboard"], **quiet)
+    out = tmp_path / "out"
+    try:
+        sweep = subprocess.Popen(
+            [sys.executable, "-c", LAUNCH, "sweep", str(path), "--out", str(out), "--scheduler", address]
+            + ["--quiet"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _wait_for(lambda: any((out / "runs").glob("part-*.parquet")) or sweep.poll() is not None, "a chunk")
+        assert sweep.poll() is None, sweep.stderr.read()
+        scheduler.kill()
+        code = sweep.wait(timeout=120)
+        err = sweep.stderr.read().strip().splitlines()
+    finally:
+        for process in (scheduler, worker):
+            process.kill()
+            process.wait()
+    assert code == 1 and len(err) == 1, err
+    assert "lost the Dask scheduler" in err[0] and f"resume with: blueline sweep {path}" in err[0]
+    assert any((out / "runs").glob("part-*.parquet"))
