@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.cli import UsageError
-from scenarios.outputs import STUDY, check_destination, default_output
+from scenarios.outputs import STUDY, check_destination, default_output, output_name
 from scenarios.plans import builtin_plans
 from scenarios.runner import default_workers, equal_budget, expected_spend
 from scenarios.scenario import Scenario, builtin_scenarios, load_scenario
@@ -182,7 +182,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         raise UsageError(f"--plan {args.plan}: unknown plan; allowed: {', '.join(available)}")
     scenario = scenario.with_overrides(weeks=args.weeks, seeds=_seeds(args), plans={name: available[name]})
-    out = args.out if args.out is not None else default_output(f"{scenario.name}-{name}", scenario.source)
+    out = args.out
+    if out is None:
+        out = default_output(scenario.name, scenario.source, "-" + output_name(name, scenario.source, "plan"))
     check_destination(out, STUDY, args.force)
     study = run_study(scenario, workers=workers, progress=not args.quiet)
     main_plot = write_study(study, out, _header("run", scenario), force=args.force)

@@ -88,7 +88,10 @@ def output_name(name: str, source: str, field: str = "name") -> str:
 
 
 def default_output(name: str, source: str, suffix: str = "") -> Path:
-    """``results/NAME[SUFFIX]`` for a name read from ``source`` (see :func:`output_name`)."""
+    """``results/NAME[SUFFIX]`` for a name read from ``source`` (see :func:`output_name`).
+
+    ``suffix`` is written by the program (``-quick``) or already made safe.
+    """
     return RESULTS / (output_name(name, source) + suffix)
 
 

@@ -342,3 +342,130 @@ def test_lost_scheduler_is_one_line_exit_1_with_the_resume_command(tmp_path):
     assert code == 1 and len(err) == 1, err
     assert "lost the Dask scheduler" in err[0] and f"resume with: blueline sweep {path}" in err[0]
     assert any((out / "runs").glob("part-*.parquet"))
+
+
+# -- leftovers of killed runs and of older versions ---------------------------------------------------
+
+
+def test_leftovers_of_killed_runs_are_removed_at_the_next_start_but_not_a_live_one(tmp_path):
+    import fcntl
+
+    out = tmp_path / "cmp"
+    write_result(out, "old")
+    legacy_temp = tmp_path / ".cmp.tmp-abcd1234"
+    killed = tmp_path / ".cmp.v-killed12"
+    live = tmp_path / ".cmp.v-live1234"
+    unrelated = tmp_path / ".cmp.vacation"
+    for folder in (legacy_temp, killed, live, unrelated):
+        folder.mkdir()
+        (folder / "half.csv").write_text("x")
+    outputs.write_marker(killed, outputs.STUDY)
+    outputs.write_marker(live, outputs.STUDY)
+    with open(live / MARKER) as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a run still writing there
+        write_result(out, "new")
+        left = {p.name for p in tmp_path.iterdir()}
+    assert left == {"cmp", os.readlink(out), live.name, unrelated.name}
+    assert seen(out) == "new"
+
+
+def test_result_an_older_version_left_set_aside_is_put_back(tmp_path):
+    out = tmp_path / "cmp"
+    aside = tmp_path / ".cmp.old-abcd1234" / "cmp"  # older versions: killed between their two renames
+    aside.mkdir(parents=True)
+    (aside / "versions.json").write_text(json.dumps({"blueline-sim": "0.0.9"}))
+    clear_stale(out)
+    assert (out / "versions.json").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["cmp"]
+
+
+# -- the command line ---------------------------------------------------------------------------------
+
+
+def _no_simulation(monkeypatch):
+    import scenarios.study
+
+    def refuse(*args, **kw):
+        raise AssertionError("a simulation ran before the output folder was checked")
+
+    monkeypatch.setattr(scenarios.study, "run_study", refuse)
+
+
+def test_compare_leaves_a_folder_of_foreign_files_alone_before_running(tmp_path, monkeypatch, capsys):
+    from scenarios.cli import main
+
+    _no_simulation(monkeypatch)
+    mine = tmp_path / "mydata"
+    mine.mkdir()
+    (mine / "precious.txt").write_text("keep me")
+    assert main(["compare", "classroom", "--out", str(mine), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "precious.txt" in err[0] and "--force" in err[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["mydata"]
+    assert [p.name for p in mine.iterdir()] == ["precious.txt"]
+
+
+@pytest.mark.parametrize("out", [".", "", ".."])
+def test_compare_refuses_the_working_folder_and_its_parents(tmp_path, monkeypatch, capsys, out):
+    from scenarios.cli import main
+
+    _no_simulation(monkeypatch)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.txt").write_text("mine")
+    monkeypatch.chdir(work)
+    assert main(["compare", "classroom", "--out", out, "--force", "--quiet"]) == 2
+    assert "not even with --force" in capsys.readouterr().err
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == ["work", "work/notes.txt"]
+
+
+def test_scenario_name_that_escapes_results_is_refused(tmp_path, monkeypatch, capsys):
+    from scenarios.cli import main
+
+    _no_simulation(monkeypatch)
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    victim = tmp_path / "a" / "victim"  # results/../../victim seen from a/b
+    victim.mkdir()
+    (victim / "precious.txt").write_text("keep me")
+    scenario = work / "evil.toml"
+    scenario.write_text('name = "../../victim"\nbudget = 1000\nn_seeds = 1\nweeks = 10\nplans = ["none"]\n')
+    monkeypatch.chdir(work)
+    for command in (["compare", "evil.toml"], ["run", "evil.toml"], ["validate", "evil.toml"]):
+        assert main([*command, "--quiet"] if command[0] != "validate" else command) == 2
+        err = capsys.readouterr().err.strip()
+        assert "evil.toml: name='../../victim'" in err and len(err.splitlines()) == 1
+    assert [p.name for p in victim.iterdir()] == ["precious.txt"]
+    assert sorted(p.name for p in work.iterdir()) == ["evil.toml"]
+
+
+def test_experiment_name_that_escapes_results_is_refused(tmp_path, monkeypatch, capsys):
+    from scenarios.cli import main
+
+    (tmp_path / "evil.toml").write_text(f'name = "../outside"\n{TINY_SWEEP}')
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", "evil.toml", "--workers", "1", "--quiet"]) == 2
+    assert "evil.toml: name='../outside'" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["evil.toml"]
+
+
+def test_closed_stdout_ends_quietly(tmp_path):
+    for command in (
+        ["scenarios"],
+        ["compare", "classroom", "--weeks", "10", "--n-seeds", "1", "--workers", "1", "--quiet"],
+    ):
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                LAUNCH,
+                *command,
+                *(["--out", str(tmp_path / "c")] if len(command) > 1 else []),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        process.stdout.close()  # the reader is gone before anything is printed, like `| head -0`
+        err = process.stderr.read()
+        assert process.wait(timeout=300) == 0 and err == "", err
