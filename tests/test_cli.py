@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,7 +65,8 @@ def test_compare_writes_report_tables_and_plots(tmp_path):
     assert "cut_at_horizon = true" in (out / "scenario.toml").read_text()
     rerun = run_study(load_scenario(out / "scenario.toml"), workers=1, progress=False)
     pd.testing.assert_frame_equal(rerun.runs, runs)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]  # no temporary folder left
+    # no temporary folder left: only the link and the one versioned folder it points to
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["cmp", os.readlink(out)])
 
 
 def test_compare_gives_identical_tables_with_one_or_two_workers(tmp_path):

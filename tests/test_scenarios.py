@@ -11,7 +11,6 @@ import pytest
 
 from scenarios.cli import UsageError
 from scenarios.comparison import bootstrap_interval, compare, fisher_p, wilson_interval
-from scenarios.outputs import atomic_folder
 from scenarios.plans import builtin_plans
 from scenarios.runner import costing_organization, equal_budget, expected_spend, run_many, run_one
 from scenarios.scenario import builtin_scenarios, load_scenario, parse_scenario, scenario_to_toml
@@ -342,24 +341,6 @@ def test_identical_outcomes_are_called_a_tie():
     assert result.verdict.criterion == "tie" and not result.verdict.significant
     assert result.ranks == {"a": 1, "b": 1}
     assert result.verdict.text.startswith("Verdict: no plan is better: a and b tie")
-
-
-# -- the output folder -----------------------------------------------------------------------------
-
-
-def test_failed_write_keeps_the_old_folder_and_leaves_no_temporary(tmp_path):
-    out = tmp_path / "results"
-    out.mkdir()
-    (out / "old.txt").write_text("old")
-    with pytest.raises(RuntimeError), atomic_folder(out) as tmp:
-        (tmp / "new.txt").write_text("new")
-        raise RuntimeError("boom")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
-    assert (out / "old.txt").read_text() == "old"
-    with atomic_folder(out) as tmp:
-        (tmp / "new.txt").write_text("new")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
-    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
 
 
 def test_scenario_text_round_trip_keeps_user_plan_details(tmp_path):
