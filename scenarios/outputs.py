@@ -113,8 +113,8 @@ def check_destination(out: Path, kind: str, force: bool = False) -> None:
     UsageError
         One line naming the folder and why; nothing has been touched.
     """
-    out = Path(out)
     where = f"--out {out}"
+    out = Path(os.path.normpath(out))  # "a/.." is ".", never a folder named ".."
     resolved = out.resolve()
     for label, guarded in (("the working folder", Path.cwd()), ("the home folder", Path.home())):
         if guarded.resolve().is_relative_to(resolved):
@@ -226,7 +226,7 @@ def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
         ``out`` must not be written (see :func:`check_destination`), or its
         parent cannot be created.
     """
-    out = Path(out)
+    out = Path(os.path.normpath(out))
     check_destination(out, STUDY, force)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -72,7 +72,7 @@ def test_folder_of_foreign_files_is_refused_and_untouched(tmp_path):
     assert (mine / "precious.txt").read_text() == "keep me"
 
 
-@pytest.mark.parametrize("where", [".", "", "..", "/", "~"])
+@pytest.mark.parametrize("where", [".", "", "..", "/", "~", "sub/..", "/tmp/.."])
 def test_working_home_and_root_folders_are_refused_even_with_force(tmp_path, monkeypatch, where):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
