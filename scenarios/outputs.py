@@ -245,6 +245,8 @@ def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
     except BaseException:
         if _current_version(out) != fresh:
             _remove(fresh)
+        if not out.exists() and not out.is_symlink():
+            _restore(out)  # interrupted between setting the old folder aside and linking the new one
         raise
     if previous is not None:
         _discard(previous, out)
@@ -321,7 +323,7 @@ def _discard(previous: Path, out: Path) -> None:
     """Remove a replaced result: renamed aside first, so a half-deleted folder is never taken for one."""
     aside = previous
     if _leftover_kind(previous, out) == _VERSION:
-        aside = previous.with_name(previous.name.replace(_VERSION, _TRASH, 1))
+        aside = _aside(previous, out)
         _step("set aside")
         previous.rename(aside)
     if aside.is_dir() and not aside.is_symlink():
@@ -343,8 +345,9 @@ def _restore(out: Path) -> None:
                 return
 
 
-def _aside(fresh: Path, out: Path) -> Path:
-    return out.with_name(f".{out.name}{_TRASH}{fresh.name.rsplit('-', 1)[-1]}")
+def _aside(version: Path, out: Path) -> Path:
+    """Where ``out``'s replaced result goes to be deleted, named after a versioned folder's id."""
+    return out.with_name(f".{out.name}{_TRASH}{version.name.rsplit('-', 1)[-1]}")
 
 
 def _leftover_kind(entry: Path, out: Path) -> str | None:

@@ -469,3 +469,13 @@ def test_closed_stdout_ends_quietly(tmp_path):
         process.stdout.close()  # the reader is gone before anything is printed, like `| head -0`
         err = process.stderr.read()
         assert process.wait(timeout=300) == 0 and err == "", err
+
+
+def test_outputs_whose_names_look_like_versions_do_not_touch_each_other(tmp_path):
+    plain, odd = tmp_path / "cmp", tmp_path / "cmp.v-12345678"
+    write_result(odd, "odd")
+    for text in ("old", "new"):
+        write_result(plain, text)
+    write_result(odd, "odd again")
+    assert seen(plain) == "new" and seen(odd) == "odd again"
+    assert len(list(tmp_path.iterdir())) == 4  # two links, two versioned folders
