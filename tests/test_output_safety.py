@@ -479,3 +479,15 @@ def test_outputs_whose_names_look_like_versions_do_not_touch_each_other(tmp_path
     write_result(odd, "odd again")
     assert seen(plain) == "new" and seen(odd) == "odd again"
     assert len(list(tmp_path.iterdir())) == 4  # two links, two versioned folders
+
+
+def test_sweep_leaves_a_folder_of_foreign_files_alone(tmp_path, capsys):
+    from scenarios.cli import main
+
+    (tmp_path / "tiny.toml").write_text(TINY_SWEEP)
+    mine = tmp_path / "mydata"
+    mine.mkdir()
+    (mine / "precious.txt").write_text("keep me")
+    assert main(["sweep", str(tmp_path / "tiny.toml"), "--out", str(mine), "--workers", "1", "--quiet"]) == 2
+    assert "precious.txt" in capsys.readouterr().err
+    assert [p.name for p in mine.iterdir()] == ["precious.txt"]
