@@ -305,14 +305,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     )
     check_destination(root, SWEEP, args.force)
     experiments = [load_experiment(name, quick=args.quick) for name in names]
-    for experiment in experiments:
+    folders = [Path(root) / output_name(e.name, e.source) for e in experiments]
+    for experiment, out in zip(experiments, folders, strict=True):
         _require(
             experiment, experiment.method in ("morris", "sobol"), "sensitivity needs method = morris or sobol"
         )
-        check_destination(Path(root) / output_name(experiment.name, experiment.source), SWEEP, args.force)
+        check_destination(out, SWEEP, args.force)
     tables = []
-    for experiment in experiments:
-        out = Path(root) / output_name(experiment.name, experiment.source)
+    for experiment, out in zip(experiments, folders, strict=True):
         _sweep(args, experiment, out)
         rows = load_results(experiment, out)
         points = design(experiment)
