@@ -77,9 +77,9 @@ def weekly_run(seed: int, weeks: int, start_own: bool = False, **changes: Any) -
     }
 
 
-def holds_with_blaming_executives(seed: int, **changes: Any) -> bool:
+def owning_culture_holds(seed: int, executives: Rung, **changes: Any) -> bool:
     m = CultureModel(ModelParams().replace(**changes), rng=seed, initial_rung_shares=(0.0, 0.0, 0.0, 1.0))
-    m.workforce.rung[m.organization.role == EXECUTIVE] = Rung.BLAME
+    m.workforce.rung[m.organization.role == EXECUTIVE] = executives
     m.run(260)
     return bool(m.summary()["tipped"])
 
@@ -118,7 +118,7 @@ class Config:
     def __init__(self, quick: bool, workers: int) -> None:
         self.quick, self.workers = quick, workers
         self.seeds = list(range(3 if quick else 8))
-        self.many = list(range(6 if quick else 20))
+        self.many = list(range(6 if quick else 30))
 
 
 def regimes(cfg: Config) -> pd.DataFrame:
@@ -155,37 +155,46 @@ def regimes(cfg: Config) -> pd.DataFrame:
 
 
 def leaders(cfg: Config) -> pd.DataFrame:
-    """P(an owning organization holds | its executives start at BLAME) over w_lead x upward_weight."""
-    grid = list(itertools.product((0.7, 1.4, 2.8, 4.2), (0.0, 0.2, 0.4, 0.6)))
+    """P(an all-OWN organization holds) over w_lead x upward_weight, executives starting at OWN or BLAME."""
+    grid = list(itertools.product((Rung.OWN, Rung.BLAME), (0.7, 1.4, 2.8, 4.2), (0.0, 0.2, 0.4, 0.6)))
     tasks = [
-        (holds_with_blaming_executives, {"seed": s, "w_lead": wl, "upward_weight": up})
-        for wl, up in grid
+        (owning_culture_holds, {"seed": s, "executives": ex, "w_lead": wl, "upward_weight": up})
+        for ex, wl, up in grid
         for s in cfg.seeds
     ]
     held = run_tasks(tasks, cfg.workers, "leaders")
-    df = pd.DataFrame([kw | {"held": h} for (_, kw), h in zip(tasks, held, strict=True)])
+    df = pd.DataFrame(
+        [
+            kw | {"executives": kw["executives"].name.lower(), "held": h}
+            for (_, kw), h in zip(tasks, held, strict=True)
+        ]
+    )
     table = (
-        df.groupby(["w_lead", "upward_weight"], as_index=False).held.mean().rename(columns={"held": "p_hold"})
+        df.groupby(["executives", "w_lead", "upward_weight"], as_index=False, sort=False)
+        .held.mean()
+        .rename(columns={"held": "p_hold"})
     )
-    pivot = table.pivot(index="w_lead", columns="upward_weight", values="p_hold")
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    im = ax.imshow(pivot.values, origin="lower", cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(pivot.columns)), [f"{c:g}" for c in pivot.columns])
-    ax.set_yticks(range(len(pivot.index)), [f"{i:g}" for i in pivot.index])
-    for (i, j), v in np.ndenumerate(pivot.values):
-        ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="white" if v > 0.6 else "black")
-    ax.set(xlabel="upward_weight (managers and executives reading those they lead)", ylabel="w_lead")
-    ax.set_title(
-        "all-OWN organization, executives start at BLAME:\nshare of runs that keep the owning culture"
-    )
-    fig.colorbar(im, ax=ax, label="P(culture holds)")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    for ax, start in zip(axes, ("own", "blame"), strict=True):
+        pivot = table[table.executives == start].pivot(
+            index="w_lead", columns="upward_weight", values="p_hold"
+        )
+        im = ax.imshow(pivot.values, origin="lower", cmap="Blues", vmin=0, vmax=1, aspect="auto")
+        ax.set_xticks(range(len(pivot.columns)), [f"{c:g}" for c in pivot.columns])
+        ax.set_yticks(range(len(pivot.index)), [f"{i:g}" for i in pivot.index])
+        for (i, j), v in np.ndenumerate(pivot.values):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="white" if v > 0.6 else "black")
+        ax.set(xlabel="upward_weight", title=f"executives start at {start.upper()}")
+    axes[0].set_ylabel("w_lead")
+    fig.suptitle("All-OWN organization, no plan: share of runs that keep the owning culture for five years")
+    fig.colorbar(im, ax=axes, label="P(culture holds)")
     save_figure(fig, "leaders")
     return table
 
 
 def fatigue(cfg: Config) -> pd.DataFrame:
     """Staged (pilot) vs simultaneous (rocket) over silo_strength x budget, with and without fatigue."""
-    silos, budgets = (0.6, 0.85, 0.95), (60_000, 90_000, 150_000)
+    silos, budgets = (0.85, 0.95), (120_000, 150_000)
     cells = list(itertools.product((0.0, ModelParams().cynicism_rate), silos, budgets))
     tasks = [
         (
@@ -322,7 +331,9 @@ def talent_and_customers(cfg: Config) -> pd.DataFrame:
     axes[1].bar(x + 0.2, 100 * table.customers_lost_share, 0.4, label="share of customers lost")
     axes[1].set(ylabel="% over five years", title="customers leaving")
     for ax in axes:
-        ax.set_xticks(x, [f"{p}\n(P(tip) {t:.0%})" for p, t in zip(table.plan, table.tipped, strict=True)])
+        ax.set_xticks(
+            x, [f"{p}\nP(tip) {t:.0%}" for p, t in zip(table.plan, table.tipped, strict=True)], fontsize=9
+        )
         ax.legend()
     fig.suptitle("Each plan at 300,000 on the default organization")
     save_figure(fig, "talent-customers")
