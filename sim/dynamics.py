@@ -95,18 +95,26 @@ def peer_counts(org: Organization, rung: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def leader_weights(org: Organization, p: ModelParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """How much of each person's L comes from their bosses, the people they lead, and results.
+    """How much of each person's L comes from their bosses, the people they lead, and results."""
+    return leader_weights_by_role(org.role, org.has_bosses, p)
+
+
+def leader_weights_by_role(role: Any, has_bosses: Any, p: ModelParams) -> tuple[Any, Any, Any]:
+    """L's weights on bosses, the people led and results, from a role and whether one has bosses.
 
     Frontline staff read their manager. Managers read their executives and,
     with ``upward_weight``, their own team. Executives read fellow
     executives, the managers below (``upward_weight``) and the customer
     results they watch (``results_weight``). Weights sum to 1 per person.
+    Taking roles rather than an organization lets the mean field weigh its
+    tiers with the same rule.
     """
-    leads = org.role != FRONTLINE
-    executive = org.role == EXECUTIVE
+    role = np.asarray(role)
+    leads = role != FRONTLINE
+    executive = role == EXECUTIVE
     team = np.where(leads, p.upward_weight, 0.0)
     results = np.where(executive, p.results_weight, 0.0)
-    boss = np.where(org.has_bosses, 1.0 - team - results, 0.0)
+    boss = np.where(has_bosses, 1.0 - team - results, 0.0)
     total = boss + team + results
     safe = np.where(total > 0, total, 1.0)
     return boss / safe, team / safe, results / safe
@@ -133,7 +141,12 @@ def leader_rungs(org: Organization, rung: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def outside_push(org: Organization, p: ModelParams) -> np.ndarray:
     """Drive from outside the organization: ``push`` on all, the board's commitment on executives."""
-    return p.push + p.board_commitment * (org.role == EXECUTIVE)
+    return np.asarray(outside_push_by_role(org.role, p))
+
+
+def outside_push_by_role(role: Any, p: ModelParams) -> Any:
+    """:func:`outside_push` from roles alone (the mean field's tiers)."""
+    return p.push + p.board_commitment * (np.asarray(role) == EXECUTIVE)
 
 
 def drive(

@@ -11,33 +11,46 @@ that ``tests/test_validity.py`` and ``docs/validation.md`` hold the agent
 model to.
 
 What is kept from the agent model
-    The weekly rule itself (:func:`sim.dynamics.drive`): all people decide at
-    once from last week's state and move one rung with probability
-    ``adaptability`` in the direction of the sign of their drive. Resistance
-    is *quenched*: each person keeps the threshold drawn at hire, so each
-    tier is split into about ``n_classes`` resistance classes of
-    Normal(resistance_mean, resistance_sd) (:func:`resistance_classes`); the
-    share of a tier with u > 0 under a signal S is then the discretised
-    normal CDF Phi((S - resistance_mean) / resistance_sd). The three tiers keep their
-    own leader signal: a frontline person's L is the rung of *their own*
-    manager (the frontline state is tracked jointly with the manager's),
-    managers' L is the executives' mean rung, executives' L their team's.
-    Expected tie counts (``p_within``, ``p_across``, reporting lines) weight
-    the peer signals, and blame on cross-department ties counts
-    ``cross_blame_weight`` times.
+    The weekly rule itself, through the very functions the agent model
+    calls (:mod:`sim.dynamics`): R and B from :func:`~sim.dynamics.peer_shares`
+    on expected tie counts (``p_within``, ``p_across``, reporting lines,
+    blame on cross-department ties weighing ``cross_blame_weight``), L from
+    :func:`~sim.dynamics.leader_signal` with each tier's weights
+    (:func:`~sim.dynamics.leader_weights_by_role`), the drive from
+    :func:`~sim.dynamics.drive` and the week's move from
+    :func:`~sim.dynamics.climb_probabilities`, the expectation of the
+    agent's move (one rung with probability ``adaptability`` past the
+    rung's own threshold after a mood shock, plus random ``drift``). So a
+    term added to the rule reaches the map without being written here. All
+    people decide at once from last week's state. Resistance is *quenched*:
+    each person keeps the threshold drawn at hire, so each tier is split
+    into about ``n_classes`` resistance classes of Normal(resistance_mean,
+    resistance_sd) (:func:`resistance_classes`); the weekly mood is
+    *annealed* (a fresh draw each week) and enters through the move's
+    probabilities. The three tiers keep their own leader signal: a frontline
+    person's L is the rung of *their own* manager (the frontline state is
+    tracked jointly with the manager's); a manager's L mixes the
+    executives' mean rung with the expected rung of their own team given
+    the manager's state; an executive's L mixes their fellow executives
+    (a lone executive reads themself, as in the agent model), the managers'
+    mean rung and the customer results (:attr:`Levers.results`).
 
 What is left out (the simplifications)
     Finite, random degrees (R and B are expected shares, not a sample of a
-    few colleagues), differences between departments (one representative
+    few colleagues; a manager's L reads the expected rung of a team, not ten
+    people's), correlations between colleagues beyond a person and their
+    manager, differences between departments (one representative
     department, headcount-weighted), customers (their feedback F enters only
-    as a fixed value per rung, ``Levers.feedback_by_rung``, zero by default),
+    as a fixed value per rung, ``Levers.feedback_by_rung``, zero by default,
+    and the results executives watch as a constant, ``Levers.results``),
     attrition and hiring, cynicism, and waves (education, mechanisms and
     alignment enter only as constant levels, :class:`Levers`).
     The agent model should approach this map when degrees are large (large
     departments, weak silos) and customers and attrition are switched off.
 
 :func:`pooled_fixed_points` gives the textbook one-dimensional reduction
-(leaders pooled with everyone, infinite degree) in closed form.
+(leaders pooled with everyone, infinite degree) of the rule's skeleton
+(no rung spacing, mood or drift) in closed form.
 """
 
 from __future__ import annotations
@@ -49,9 +62,16 @@ from typing import Any
 import numpy as np
 from scipy import optimize, stats
 
+from sim import dynamics as dyn
+from sim.ladder import RUNG_NAMES, TOP, Rung
+from sim.organization import EXECUTIVE, FRONTLINE, MANAGER
 from sim.params import Department, ModelParams, ParameterError
 
-RUNG_VALUES = np.arange(4.0)
+RUNG_VALUES = np.array([float(r) for r in Rung])
+"""Height of each rung, BLAME to OWN."""
+
+TIERS = np.array([FRONTLINE, MANAGER, EXECUTIVE])
+"""The roles of the map's three tiers, in the order of the organization's role codes."""
 
 Shares = Sequence[float] | np.ndarray
 """Rung shares (BLAME, SHAME, JUSTIFY, OWN), summing to 1."""
@@ -72,12 +92,17 @@ class Levers:
     feedback_by_rung : tuple of 4 floats
         Mean customer feedback F of a frontline person at each rung, in
         [-1, 1]; zero means "no customers".
+    results : float, optional
+        The customer results executives watch (mean loyalty, in [0, 1]);
+        by default ``params.initial_loyalty``, what the agent model shows
+        them when there are no customers.
     """
 
     education: float = 0.0
     mechanisms: float = 0.0
     alignment: float = 0.0
     feedback_by_rung: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    results: float | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +129,14 @@ class Setting:
         across departments (headcount-weighted over departments).
     reports : float
         Frontline staff per manager (mean).
+    leader_weights : tuple of 3 ndarrays
+        Weights of L on bosses, the people led and results, by tier
+        (frontline, managers, executives), from
+        :func:`dynamics.leader_weights_by_role`.
+    outside : ndarray
+        Outside drive by tier (:func:`dynamics.outside_push_by_role`).
+    results : float
+        The customer results executives read, in [0, 1].
     """
 
     params: ModelParams
@@ -118,6 +151,9 @@ class Setting:
     ties_within: float
     ties_across: float
     reports: float
+    leader_weights: tuple[np.ndarray, np.ndarray, np.ndarray]
+    outside: np.ndarray
+    results: float
 
     @property
     def n_classes(self) -> int:
@@ -207,9 +243,12 @@ def setting(params: ModelParams, levers: Levers | None = None, n_classes: int = 
         theta_e, weights_e = _team_classes(params, params.executives)
     else:
         theta_e, weights_e = theta, weights
+    levers = levers or Levers()
+    has_bosses = np.array([True, params.executives > 0, True])
+    w_boss, w_team, w_results = dyn.leader_weights_by_role(TIERS, has_bosses, params)
     return Setting(
         params=params,
-        levers=levers or Levers(),
+        levers=levers,
         theta=theta,
         weights=weights,
         theta_executives=theta_e,
@@ -220,6 +259,9 @@ def setting(params: ModelParams, levers: Levers | None = None, n_classes: int = 
         ties_within=float(headcount_share @ within),
         ties_across=float(headcount_share @ across),
         reports=float(sizes.sum() / managers.sum()),
+        leader_weights=(np.asarray(w_boss), np.asarray(w_team), np.asarray(w_results)),
+        outside=np.asarray(dyn.outside_push_by_role(TIERS, params), dtype=float),
+        results=params.initial_loyalty if levers.results is None else levers.results,
     )
 
 
@@ -242,82 +284,150 @@ def initial_state(s: Setting, shares: Shares | None = None, executive_shares: Sh
     )
 
 
-def _climb(shares: np.ndarray, u: np.ndarray, adaptability: float) -> np.ndarray:
-    """Move share ``adaptability`` of each cell one rung (axis 0) in the direction of sign(u)."""
-    up = np.broadcast_to(adaptability * (u > 0), shares.shape)
-    down = np.broadcast_to(adaptability * (u < 0), shares.shape)
-    flow_up = shares[:3] * up[:3]
-    flow_down = shares[1:] * down[1:]
-    out = shares.copy()
-    out[:3] += flow_down - flow_up
-    out[1:] += flow_up - flow_down
+def _move(shares: np.ndarray, u: Any, p: ModelParams) -> np.ndarray:
+    """Expected shares a week later when each cell (rung on axis 0) moves as :func:`dynamics.climb_probabilities` says."""
+    rung = RUNG_VALUES.reshape((len(Rung),) + (1,) * (shares.ndim - 1))
+    up, down = dyn.climb_probabilities(u, rung, p)
+    flow_up = shares * np.broadcast_to(up, shares.shape)
+    flow_down = shares * np.broadcast_to(down, shares.shape)
+    out = shares - flow_up - flow_down
+    out[1:] += flow_up[:-1]
+    out[:-1] += flow_down[1:]
     return out
 
 
-def signals(state: State, s: Setting) -> dict[str, np.ndarray]:
-    """Rung shares by tier and the peer and leader signals everyone sees this week.
+def tier_shares(state: State, s: Setting) -> dict[str, np.ndarray]:
+    """Rung shares (shape (4,)) of the ``frontline``, ``managers``, ``executives`` and a ``department``."""
+    f = state.frontline.sum(axis=(1, 2, 3))
+    m = state.managers.sum(axis=1)
+    e = state.executives.sum(axis=1)
+    dept = (s.n_frontline * f + s.n_managers * m) / (s.n_frontline + s.n_managers)
+    return {"frontline": f, "managers": m, "executives": e, "department": dept}
+
+
+def _fellow_executives(state: State, s: Setting) -> np.ndarray:
+    """Expected rung shares of an executive's fellows, by the executive's class: shape (4, K_e)."""
+    e = state.executives.sum(axis=1)
+    own = state.executives / np.maximum(s.weights_executives, 1e-300)
+    n = s.n_executives
+    if n <= 1:
+        return np.zeros_like(own)
+    return (n * e[:, None] - own) / (n - 1.0)
+
+
+def drives(state: State, s: Setting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """This week's drive u of every cell, read from last week's state through :mod:`sim.dynamics`.
+
+    Expected tie counts stand in for the counts of colleagues at OWN and at
+    BLAME (:func:`dynamics.peer_shares`), expected rungs of one's bosses and
+    of the people one leads for theirs (:func:`dynamics.leader_signal`), and
+    the drive itself is :func:`dynamics.drive`: a term added there reaches
+    the map.
 
     Returns
     -------
-    dict
-        ``frontline``, ``managers``, ``executives``, ``department`` (rung
-        shares, shape (4,)), ``leader_of_managers`` (L of managers and
-        executives), ``r_frontline``/``b_frontline`` (by the manager's rung,
-        shape (4,)), ``r_managers``/``b_managers`` (by manager rung and
-        class, shape (4, K)), ``r_executives``/``b_executives``.
+    u_frontline : ndarray, shape (4, K, 4, 1)
+        By own rung, own class and the manager's rung.
+    u_managers : ndarray, shape (4, K)
+        By the manager's rung and class.
+    u_executives : ndarray, shape (4, K_e)
+        By rung and class.
     """
-    p = s.params
-    f = state.frontline.sum(axis=(1, 2, 3))
-    m_joint = state.managers
-    m = m_joint.sum(axis=1)
-    e = state.executives.sum(axis=1)
-    dept = (s.n_frontline * f + s.n_managers * m) / (s.n_frontline + s.n_managers)
-    lead_exec = float(e @ RUNG_VALUES) / 3.0
-    random_ties = s.ties_within + s.ties_across
-    blame_ties = s.ties_within + p.cross_blame_weight * s.ties_across
-
-    # frontline: random ties see the department, one tie is their own manager
-    boss = np.eye(4)
-    deg_f = random_ties + 1.0
-    r_f = (random_ties * dept[3] + boss[3]) / deg_f
-    b_f = (blame_ties * dept[0] + boss[0]) / deg_f
-
-    # managers: random ties, their own team (conditional on the manager's state), the executives
-    team = state.frontline.sum(axis=1)  # (r, s, j)
-    team = team / np.maximum(team.sum(axis=0, keepdims=True), 1e-300)
-    deg_m = random_ties + s.reports + s.n_executives
-    r_m = (random_ties * dept[3] + s.reports * team[3] + s.n_executives * e[3]) / deg_m
-    b_m = (blame_ties * dept[0] + s.reports * team[0] + s.n_executives * e[0]) / deg_m
-
-    # executives: every manager and the other executives
-    deg_e = max(s.n_managers + s.n_executives - 1.0, 1.0)
-    r_e = (s.n_managers * m[3] + (s.n_executives - 1.0) * e[3]) / deg_e
-    b_e = (s.n_managers * m[0] + (s.n_executives - 1.0) * e[0]) / deg_e
-    return {
-        "frontline": f,
-        "managers": m,
-        "executives": e,
-        "department": dept,
-        "leader_of_managers": np.asarray(lead_exec),
-        "r_frontline": r_f,
-        "b_frontline": b_f,
-        "r_managers": r_m,
-        "b_managers": b_m,
-        "r_executives": np.asarray(r_e),
-        "b_executives": np.asarray(b_e),
-    }
-
-
-def _levers_drive(s: Setting, lead: np.ndarray | float, alignment: float) -> np.ndarray | float:
-    """Drive from the leader, education, mechanisms, alignment and push (no peers, no resistance)."""
     p, lv = s.params, s.levers
-    return (
-        p.w_lead * (2.0 * lead - 1.0)
-        + p.w_edu * lv.education * (0.5 + 0.5 * lead)
-        + p.w_mech * lv.mechanisms
-        + p.w_align * alignment
-        + p.push
+    sh = tier_shares(state, s)
+    dept, m, e = sh["department"], sh["managers"], sh["executives"]
+    own_in, blame_in = s.ties_within * dept[Rung.OWN], s.ties_within * dept[Rung.BLAME]
+    own_x, blame_x = s.ties_across * dept[Rung.OWN], s.ties_across * dept[Rung.BLAME]
+    random_ties = s.ties_within + s.ties_across
+    w_boss, w_team, w_results = s.leader_weights
+    results = s.results
+
+    # frontline: random ties see the department; one more tie, and their leader, is their own manager
+    boss = RUNG_VALUES
+    r_f, b_f = dyn.peer_shares(
+        own_in + (boss == Rung.OWN),
+        blame_in + (boss == Rung.BLAME),
+        own_x,
+        blame_x,
+        random_ties + 1.0,
+        p.cross_blame_weight,
     )
+    lead_f = dyn.leader_signal(boss, 0.0, results, w_boss[FRONTLINE], w_team[FRONTLINE], w_results[FRONTLINE])
+    by_boss = (None, None, slice(None), None)
+    feedback = np.asarray(lv.feedback_by_rung, dtype=float)[:, None, None, None]
+    u_f = dyn.drive(
+        r_f[by_boss],
+        b_f[by_boss],
+        lead_f[by_boss],
+        lv.education,
+        lv.mechanisms,
+        feedback,
+        0.0,
+        s.outside[FRONTLINE],
+        s.theta[None, :, None, None],
+        p,
+    )
+
+    # managers: random ties, their own team (given the manager's state), the executives
+    team = state.frontline.sum(axis=1)
+    team = team / np.maximum(team.sum(axis=0, keepdims=True), 1e-300)
+    r_m, b_m = dyn.peer_shares(
+        own_in + s.reports * team[Rung.OWN] + s.n_executives * e[Rung.OWN],
+        blame_in + s.reports * team[Rung.BLAME] + s.n_executives * e[Rung.BLAME],
+        own_x,
+        blame_x,
+        random_ties + s.reports + s.n_executives,
+        p.cross_blame_weight,
+    )
+    lead_m = dyn.leader_signal(
+        float(e @ RUNG_VALUES),
+        np.tensordot(RUNG_VALUES, team, axes=1),
+        results,
+        w_boss[MANAGER],
+        w_team[MANAGER],
+        w_results[MANAGER],
+    )
+    u_m = dyn.drive(
+        r_m,
+        b_m,
+        lead_m,
+        lv.education,
+        lv.mechanisms,
+        0.0,
+        lv.alignment,
+        s.outside[MANAGER],
+        s.theta[None, :],
+        p,
+    )
+
+    # executives: every manager and their fellow executives (a lone executive reads themself)
+    fellows = _fellow_executives(state, s)
+    n_fellows = max(s.n_executives - 1.0, 0.0)
+    r_e, b_e = dyn.peer_shares(
+        s.n_managers * m[Rung.OWN] + n_fellows * fellows[Rung.OWN],
+        s.n_managers * m[Rung.BLAME] + n_fellows * fellows[Rung.BLAME],
+        0.0,
+        0.0,
+        max(s.n_managers + n_fellows, 1.0),
+        p.cross_blame_weight,
+    )
+    boss_e = RUNG_VALUES[:, None] if s.n_executives <= 1 else (RUNG_VALUES @ fellows)[None, :]
+    lead_e = dyn.leader_signal(
+        boss_e, float(m @ RUNG_VALUES), results, w_boss[EXECUTIVE], w_team[EXECUTIVE], w_results[EXECUTIVE]
+    )
+    u_e = dyn.drive(
+        r_e[None, :],
+        b_e[None, :],
+        lead_e,
+        lv.education,
+        lv.mechanisms,
+        0.0,
+        lv.alignment,
+        s.outside[EXECUTIVE],
+        s.theta_executives[None, :],
+        p,
+    )
+    return u_f, u_m, np.broadcast_to(u_e, state.executives.shape)
 
 
 def step(state: State, s: Setting) -> State:
@@ -328,36 +438,18 @@ def step(state: State, s: Setting) -> State:
     frontline array with independent draws, so applying them one after the
     other is the exact product of the two transitions.
     """
-    p, lv = s.params, s.levers
-    sig = signals(state, s)
-    theta = s.theta
-    lead_f = RUNG_VALUES / 3.0  # by the manager's rung
-    feedback = p.w_cust * np.asarray(lv.feedback_by_rung, dtype=float)
-    peer_f = p.w_peer * sig["r_frontline"] - p.w_blame * sig["b_frontline"]
-    u_f = (
-        feedback[:, None, None]
-        - theta[None, :, None]
-        + (peer_f + _levers_drive(s, lead_f, 0.0))[None, None, :]
-    )
-    frontline = _climb(state.frontline, u_f[..., None], p.adaptability)
-
-    lead_m = float(sig["leader_of_managers"])
-    peer_m = p.w_peer * sig["r_managers"] - p.w_blame * sig["b_managers"]  # (s, j)
-    u_m = peer_m + _levers_drive(s, lead_m, lv.alignment) - theta[None, :]
-    moved = _climb(np.moveaxis(frontline, 2, 0), u_m[:, None, None, :], p.adaptability)
-    frontline = np.moveaxis(moved, 0, 2)
-
-    peer_e = p.w_peer * float(sig["r_executives"]) - p.w_blame * float(sig["b_executives"])
-    u_e = peer_e + _levers_drive(s, lead_m, lv.alignment) - s.theta_executives
-    executives = _climb(state.executives, u_e[None, :], p.adaptability)
-    return State(frontline=frontline, executives=executives)
+    p = s.params
+    u_f, u_m, u_e = drives(state, s)
+    frontline = _move(state.frontline, u_f, p)
+    moved = _move(np.moveaxis(frontline, 2, 0), u_m[:, None, None, :], p)
+    return State(frontline=np.moveaxis(moved, 0, 2), executives=_move(state.executives, u_e, p))
 
 
 def above_line(state: State, s: Setting) -> float:
     """Share of all staff at OWN (the agent model's ``above_line``)."""
-    f = state.frontline[3].sum()
-    m = state.managers[3].sum()
-    e = state.executives[3].sum()
+    f = state.frontline[Rung.OWN].sum()
+    m = state.managers[Rung.OWN].sum()
+    e = state.executives[Rung.OWN].sum()
     return float((s.n_frontline * f + s.n_managers * m + s.n_executives * e) / s.n_staff)
 
 
@@ -371,17 +463,17 @@ def trajectory(s: Setting, weeks: int, state: State | None = None) -> dict[str, 
         for ``frontline``, ``managers`` and ``executives``; arrays of
         length ``weeks + 1``.
     """
-    from sim.params import RUNG_NAMES
-
     state = state if state is not None else initial_state(s)
     rows = []
+    n = np.array([s.n_frontline, s.n_managers, s.n_executives])
     for week in range(weeks + 1):
         if week:
             state = step(state, s)
-        sig = signals(state, s)
-        n = np.array([s.n_frontline, s.n_managers, s.n_executives])
-        overall = (n[0] * sig["frontline"] + n[1] * sig["managers"] + n[2] * sig["executives"]) / n.sum()
-        rows.append(np.r_[overall, sig["frontline"][3], sig["managers"][3], sig["executives"][3]])
+        sh = tier_shares(state, s)
+        overall = (n[0] * sh["frontline"] + n[1] * sh["managers"] + n[2] * sh["executives"]) / n.sum()
+        rows.append(
+            np.r_[overall, sh["frontline"][Rung.OWN], sh["managers"][Rung.OWN], sh["executives"][Rung.OWN]]
+        )
     data = np.array(rows)
     out = {f"share_{name}": data[:, k] for k, name in enumerate(RUNG_NAMES)}
     out["above_line"] = data[:, 3]
@@ -557,19 +649,26 @@ def pooled_signal(params: ModelParams, x: np.ndarray | float, cross_share: float
     """Drive (before resistance) when a share x is at OWN and 1 - x at BLAME, leaders pooled.
 
     ``cross_share`` is the share of colleague ties that cross departments,
-    on which blame weighs ``cross_blame_weight`` times.
+    on which blame weighs ``cross_blame_weight`` times. One's leaders are
+    the same population (L = x), nothing else acts; the arithmetic is
+    :mod:`sim.dynamics`'s.
     """
-    p = params
-    blame_weight = 1.0 + (p.cross_blame_weight - 1.0) * cross_share
-    return p.w_peer * x - p.w_blame * blame_weight * (1.0 - x) + p.w_lead * (2.0 * x - 1.0) + p.push
+    c = cross_share
+    r, b = dyn.peer_shares((1 - c) * x, (1 - c) * (1 - x), c * x, c * (1 - x), 1.0, params.cross_blame_weight)
+    lead = dyn.leader_signal(TOP * x, 0.0, 0.5, 1.0, 0.0, 0.0)
+    return dyn.drive(r, b, lead, 0.0, 0.0, 0.0, 0.0, params.push, 0.0, params)
 
 
 def pooled_fixed_points(params: ModelParams, cross_share: float = 0.0, grid: int = 4001) -> list[FixedPoint]:
     """Fixed points of x = Phi((S(x) - resistance_mean) / resistance_sd), leaders pooled.
 
-    The textbook reduction: infinite degree, one's leaders are a random
-    draw of the same population (L = x), resistance quenched so that at a
-    fixed point exactly the people with resistance below S(x) are at OWN.
+    The textbook reduction of the rule's skeleton, MODEL.md's sign rule
+    (``rung_spacing``, ``mood_sd`` and ``drift`` at 0, which it ignores):
+    infinite degree, one's leaders a random draw of the same population
+    (L = x), resistance quenched so that at a fixed point exactly the people
+    with resistance below S(x) are at OWN and the rest at BLAME. With a
+    spacing, a mood or drift, people also settle on the middle rungs and the
+    state is no longer one number; :func:`stable_states` handles that.
     Roots are bracketed on a grid and polished with ``brentq``.
     """
     p = params
