@@ -162,16 +162,24 @@ def test_meanfield_follows_the_agent_models_drift(start):
 
 
 # -- the mean field runs the agent model's rule ------------------------------------------------------
-def test_a_term_added_to_the_drive_reaches_the_mean_field(monkeypatch):
-    """The map calls dynamics.drive: adding 0.3 to it is the same as a push of 0.3, and changes the path."""
+def test_a_term_added_to_the_drive_reaches_the_mean_field_as_it_reaches_the_agent_model(monkeypatch):
+    """Both engines call dynamics.drive: adding 0.3 to it is a push of 0.3 in each, and changes the path."""
     p = mean_field_world()
-    before = mf.trajectory(mf.setting(p, n_classes=12), 30)["above_line"]
-    pushed = mf.trajectory(mf.setting(p.replace(push=0.3), n_classes=12), 30)["above_line"]
+
+    def paths(params):
+        agent = CultureModel(params, rng=0)
+        agent.run(30)
+        return agent.weekly()["above_line"], mf.trajectory(mf.setting(params, n_classes=12), 30)["above_line"]
+
+    agent_before, field_before = paths(p)
+    agent_pushed, field_pushed = paths(p.replace(push=0.3))
     drive = dyn.drive
     monkeypatch.setattr(dyn, "drive", lambda *args: drive(*args) + 0.3)
-    patched = mf.trajectory(mf.setting(p, n_classes=12), 30)["above_line"]
-    np.testing.assert_allclose(patched, pushed, atol=1e-12)
-    assert np.max(np.abs(patched - before)) > 0.05
+    agent_patched, field_patched = paths(p)
+    np.testing.assert_allclose(field_patched, field_pushed, atol=1e-12)
+    np.testing.assert_array_equal(agent_patched, agent_pushed)
+    assert np.max(np.abs(field_patched - field_before)) > 0.05
+    assert np.max(np.abs(np.subtract(agent_patched, agent_before))) > 0.05
 
 
 @pytest.mark.parametrize("name", ["peer_shares", "leader_signal", "drive", "climb_probabilities"])
