@@ -242,6 +242,7 @@ def test_board_commitment_drives_only_the_executives():
 # -- the agent model approaches the mean field ---------------------------------------------------
 @pytest.mark.slow
 def test_agent_tipping_share_converges_to_meanfield_as_the_department_grows():
+    """Measured: 600 frontline 0.661 +- 0.058 (6 seeds) against 0.660; 75 frontline +- 0.135."""
     seeds = range(6)
     small = [agent_tipping_share(mf.one_department(75, **BISTABLE), s) for s in seeds]
     large_params = mf.one_department(600, **BISTABLE)
@@ -253,6 +254,7 @@ def test_agent_tipping_share_converges_to_meanfield_as_the_department_grows():
 
 @pytest.mark.slow
 def test_agent_critical_push_matches_meanfield_in_large_and_open_organizations():
+    """Measured (4 seeds): 0.447 against 0.454 (one department), 0.574 against 0.612 (open silos)."""
     for params in (mf.one_department(600, **BISTABLE), mean_field_world(silo_strength=0.0)):
         agent = [agent_critical_push(params, s) for s in range(4)]
         field = mf.critical_push(params, tol=0.01)
@@ -262,6 +264,7 @@ def test_agent_critical_push_matches_meanfield_in_large_and_open_organizations()
 # -- bistability and hysteresis -------------------------------------------------------------------
 @pytest.mark.slow
 def test_organization_tips_only_from_above_the_meanfield_tipping_point():
+    """Measured: agent tipping shares 0.65 to 0.76 (4 seeds) around the mean field's 0.68."""
     p = mean_field_world()
     share = mf.tipping_share(p, tol=0.01)
     for seed in range(3):
@@ -270,21 +273,32 @@ def test_organization_tips_only_from_above_the_meanfield_tipping_point():
         assert final_above_line(p, seed, 156, initial_rung_shares=(1 - above, 0, 0, above)) > 0.5
 
 
+def jumps(levels, sweep):
+    """Push at which a sweep up first ends above the line, and the last push at which the sweep down ends below it."""
+    rising, falling = sweep[: len(levels)], sweep[len(levels) :][::-1]
+    return levels[np.argmax(rising > 0.5)], levels[len(levels) - 1 - np.argmax(falling[::-1] < 0.5)]
+
+
 @pytest.mark.slow
 def test_push_sweep_up_then_down_traces_two_branches():
+    """Both engines hold 60 weeks per level, which delays the jumps past the quasi-static folds
+    (mean field: up at 0.6 against a fold at 0.51), so the agent's jumps are held to the mean
+    field's own sweep; the folds bound where that sweep jumps."""
     params = mean_field_world()
     up = np.round(np.arange(-1.2, 1.81, 0.1), 2)
+    levels = np.r_[up, up[::-1]]
     field_up, field_down = mf.critical_push(params), mf.critical_push(params, direction="down")
+    field_jump, field_fall = jumps(up, mf.hysteresis(params, levels, 60))
+    assert field_jump >= field_up and field_fall <= field_down
     for seed in range(2):
-        a = push_sweep(params, seed, np.r_[up, up[::-1]], 60)
+        a = push_sweep(params, seed, levels, 60)
         rising, falling = a[: len(up)], a[len(up) :][::-1]
         inside = (up >= field_down + 0.2) & (up <= field_up - 0.2)
         assert inside.any()
         assert np.all(rising[inside] < 0.1) and np.all(falling[inside] > 0.5)
-        jump_up = up[np.argmax(rising > 0.5)]
-        fall = up[len(up) - 1 - np.argmax(falling[::-1] < 0.5)]
-        assert abs(jump_up - field_up) <= 0.2
-        assert abs(fall - field_down) <= 0.2
+        jump, fall = jumps(up, a)
+        assert abs(jump - field_jump) <= 0.2
+        assert abs(fall - field_fall) <= 0.2
 
 
 # -- stylized facts --------------------------------------------------------------------------------
