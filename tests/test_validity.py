@@ -28,6 +28,9 @@ from sim.organization import build_organization
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 RULE = dict(
+    p_within=0.15,
+    silo_strength=0.85,
+    initial_rung_shares=(0.35, 0.20, 0.35, 0.10),
     w_peer=1.0,
     w_blame=0.8,
     w_lead=0.6,
@@ -44,7 +47,7 @@ RULE = dict(
     push=0.0,
     cynicism_rate=0.0,
 )
-"""The weekly rule's weights, written out so these checks do not move with the calibration."""
+"""The weekly rule's weights, ties and starting shares, written out so these checks do not move with the calibration."""
 
 BISTABLE = dict(RULE, resistance_mean=0.2, mood_sd=0.3, rung_spacing=0.4, drift=0.04)
 """A world with the full rule (rung spacing, mood, drift) and two stable states: a blaming
