@@ -262,6 +262,28 @@ class Stage:
     def n_leaders(self) -> int:
         return int(self.leaders.sum())
 
+    def person_week_cost(self, p: ModelParams) -> float:
+        """Cost of reaching one person for one week: the wave's own, or the model's unit cost."""
+        w = self.wave
+        return p.cost_person_week if w.cost_per_person_week is None else w.cost_per_person_week
+
+    def weekly_cost(self, coverage: float, p: ModelParams) -> Spend:
+        """Expected spend of one week of this stage at ``coverage`` (currency).
+
+        People and coaching at their expected reach; the building blocks at
+        the effort put into them (coverage x target level, per department for
+        a local block), whatever level they have reached: the work is paid
+        for, not the result, so a plan's spend does not depend on the run.
+        """
+        w = self.wave
+        local = np.nansum(self.local_target) * self.department_mask.sum() * p.cost_mechanism_local
+        orgwide = np.nansum(self.org_target) * p.cost_mechanism_org if self.engages_executives else 0.0
+        return Spend(
+            people=coverage * self.n_targets * self.person_week_cost(p),
+            coaching=coverage * self.n_leaders * w.leadership * p.cost_coaching_week,
+            mechanisms=coverage * float(local + orgwide),
+        )
+
 
 def compile_plan(plan: Plan, org: Organization) -> tuple[Stage, ...]:
     """Resolve a plan's waves to stages over the organization's staff slots."""
@@ -361,29 +383,15 @@ class Spend:
         self.reached += other.reached
 
 
-def build_mechanisms(
-    stage: Stage, coverage: float, local: np.ndarray, orgwide: np.ndarray
-) -> tuple[float, float]:
+def build_mechanisms(stage: Stage, coverage: float, local: np.ndarray, orgwide: np.ndarray) -> None:
     """Close ``coverage`` of each targeted block's gap, in place.
 
-    Returns the local block-units built (summed over departments) and the
-    organization-wide block-units built; org-wide blocks move only when the
-    stage engages the executives.
+    Organization-wide blocks move only when the stage engages the executives.
     """
     gap = np.nan_to_num(np.maximum(stage.local_target - local[stage.department_mask], 0.0))
     local[stage.department_mask] += coverage * gap
-    built_local = float(coverage * gap.sum())
-    built_org = 0.0
     if stage.engages_executives:
-        org_gap = np.nan_to_num(np.maximum(stage.org_target - orgwide, 0.0))
-        orgwide += coverage * org_gap
-        built_org = float(coverage * org_gap.sum())
-    return built_local, built_org
-
-
-def _unit_person_week(stage: Stage, p: ModelParams) -> float:
-    w = stage.wave
-    return p.cost_person_week if w.cost_per_person_week is None else w.cost_per_person_week
+        orgwide += coverage * np.nan_to_num(np.maximum(stage.org_target - orgwide, 0.0))
 
 
 def apply_waves(
@@ -406,23 +414,23 @@ def apply_waves(
         wf.alignment[lead] += w.leadership * (1.0 - wf.alignment[lead])
         if w.brings_more_than_training:
             wf.engaged |= reached
-        built_local, built_org = build_mechanisms(stage, w.coverage, local, orgwide)
+        build_mechanisms(stage, w.coverage, local, orgwide)
         n = int(reached.sum())
         spend.reached += n
-        spend.people += n * _unit_person_week(stage, p)
+        spend.people += n * stage.person_week_cost(p)
         spend.coaching += int(lead.sum()) * w.leadership * p.cost_coaching_week
-        spend.mechanisms += built_local * p.cost_mechanism_local + built_org * p.cost_mechanism_org
+        spend.mechanisms += stage.weekly_cost(w.coverage, p).mechanisms
     return spend
 
 
 class SpendProjection:
     """What a plan is expected to spend, for any coverage factor and sustaining-burn extension.
 
-    The plan is compiled once; :meth:`spend` then replays the weeks. People
-    and coaching are counted at their expected reach (coverage x targets);
-    building blocks exactly as the model builds and decays them. A gated
-    stage is assumed to open when the stage before it ends (or at its gate's
-    ``max_weeks``, if sooner): the plan's own pacing.
+    The plan is compiled once; :meth:`spend` then adds up each stage's weeks
+    within the horizon (:meth:`Stage.weekly_cost`). A gated stage is assumed
+    to open when the stage before it ends (or at its gate's ``max_weeks``, if
+    sooner): the plan's own pacing. Only the horizon can make a run spend
+    less than projected: a gate that opens late may push stages past it.
 
     Parameters
     ----------
@@ -454,24 +462,15 @@ class SpendProjection:
 
     def spend(self, factor: float = 1.0, extra_weeks: int = 0) -> Spend:
         """Expected spend with every coverage times ``factor`` (capped at 1) and the last wave longer."""
-        p, stages = self.p, self.stages
         starts, ends = self.schedule(extra_weeks)
         horizon = int(ends.max(initial=0)) if self.weeks is None else self.weeks
-        coverage = [min(1.0, s.wave.coverage * factor) for s in stages]
-        local = np.zeros((self.org.n_departments, len(LOCAL_BLOCKS)))
-        orgwide = np.zeros(len(ORG_BLOCKS))
         out = Spend()
-        for week in range(horizon):
-            for i, stage in enumerate(stages):
-                if not starts[i] <= week < ends[i]:
-                    continue
-                w, c = stage.wave, coverage[i]
-                out.people += c * stage.n_targets * _unit_person_week(stage, p)
-                out.coaching += c * stage.n_leaders * w.leadership * p.cost_coaching_week
-                built_local, built_org = build_mechanisms(stage, c, local, orgwide)
-                out.mechanisms += built_local * p.cost_mechanism_local + built_org * p.cost_mechanism_org
-            local *= 1.0 - p.mechanism_decay
-            orgwide *= 1.0 - p.mechanism_decay
+        for start, end, stage in zip(starts, ends, self.stages, strict=True):
+            weeks = max(0, min(int(end), horizon) - int(start))
+            week = stage.weekly_cost(min(1.0, stage.wave.coverage * factor), self.p)
+            out.people += weeks * week.people
+            out.coaching += weeks * week.coaching
+            out.mechanisms += weeks * week.mechanisms
         return out
 
 
@@ -507,13 +506,7 @@ FIT_TOLERANCE = 0.002
 """Relative distance to the budget at which scaling stops (well inside 1%)."""
 
 
-COST_FIELDS = (
-    "cost_person_week",
-    "cost_coaching_week",
-    "cost_mechanism_local",
-    "cost_mechanism_org",
-    "mechanism_decay",
-)
+COST_FIELDS = ("cost_person_week", "cost_coaching_week", "cost_mechanism_local", "cost_mechanism_org")
 """The parameters a plan's spend depends on (besides the organization's slots)."""
 
 _FITS: dict[tuple[Any, ...], BudgetFit] = {}

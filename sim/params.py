@@ -345,16 +345,16 @@ class ModelParams:
         "costs",
     )
     cost_mechanism_local: float = _p(
-        2000.0,
-        "building one local block in one department from 0 to 1 (pro rata)",
+        600.0,
+        "a week of work on one local block in one department, per unit of target level at full coverage",
         "currency",
         0,
         1e12,
         "costs",
     )
     cost_mechanism_org: float = _p(
-        15000.0,
-        "building one organization-wide block from 0 to 1 (pro rata)",
+        3000.0,
+        "a week of work on one organization-wide block, per unit of target level at full coverage",
         "currency",
         0,
         1e12,
