@@ -183,7 +183,7 @@ def spread_time(params: ModelParams, seed: int, weeks: int = 260, with_executive
 
 def plan_outcome(params: ModelParams, plan: Plan, budget: float, seed: int, weeks: int = 260) -> dict:
     org = build_organization(params, np.random.default_rng(0))
-    scaled = scale_to_budget(plan, org, budget)
+    scaled = scale_to_budget(plan, org, budget, params, weeks)
     m = CultureModel(params, scaled, rng=seed)
     m.run(weeks)
     s = m.summary()
@@ -472,74 +472,6 @@ def hysteresis(cfg: Config) -> pd.DataFrame:
     return df
 
 
-def turnover(cfg: Config) -> pd.DataFrame:
-    """High turnover: an established culture persists; a blaming one is not cured either."""
-    rates = [0.0015, 0.01, 0.04] if cfg.quick else [0.0015, 0.005, 0.01, 0.02, 0.04]
-    p = ModelParams()
-    rocket = builtin_plans()["rocket"]
-    org = build_organization(p, np.random.default_rng(0))
-    rocket = scale_to_budget(rocket, org, 300_000)
-    cases = []
-    for rate in rates:
-        for label, shares, plan in (
-            ("all OWN, no plan", mf.ALL_OWN, None),
-            ("default start, no plan", None, None),
-            ("default start, rocket 300k", None, rocket),
-        ):
-            over: dict[str, Any] = {"base_attrition": rate}
-            if shares is not None:
-                over["initial_rung_shares"] = shares
-            for s in cfg.few_seeds:
-                cases.append(
-                    (
-                        label,
-                        rate,
-                        s,
-                        (agent_trajectory, {"params": p, "seed": s, "weeks": 260, "plan": plan, **over}),
-                    )
-                )
-    out = run_tasks([c[3] for c in cases], cfg.workers, "turnover")
-    rows = []
-    for (label, rate, s, _), tr in zip(cases, out, strict=True):
-        a = np.asarray(tr["above_line"])
-        rows.append(
-            {
-                "case": label,
-                "base_attrition": rate,
-                "turnovers_in_5_years": rate * 260,
-                "seed": s,
-                "min_above_line_after_year_2": float(a[104:].min()),
-                "final_above_line": float(a[-1]),
-            }
-        )
-    df = pd.DataFrame(rows)
-    save_table(df, "turnover")
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for j, (label, g) in enumerate(df.groupby("case", sort=False)):
-        stats = g.groupby("base_attrition")["final_above_line"].agg(["mean", "min", "max"])
-        ax.errorbar(
-            stats.index * 52 * (0.93, 1.0, 1.07)[j % 3],  # side by side where the lines coincide
-            stats["mean"],
-            yerr=[stats["mean"] - stats["min"], stats["max"] - stats["mean"]],
-            marker="osD"[j % 3],
-            ls=("-", "--", ":")[j % 3],
-            capsize=3,
-            label=label,
-            color=f"C{j}",
-        )
-    ax.set(
-        xlabel="base attrition (expected departures per head per year)",
-        ylabel="above the line at week 260",
-        ylim=(-0.05, 1.05),
-    )
-    ax.set_xscale("log")
-    ax.set_title("Turnover preserves whichever culture dominates")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    save_figure(fig, "turnover")
-    return df
-
-
 def contagion(cfg: Config) -> pd.DataFrame:
     """Spread from one owning department vs silo_strength, at low and high resistance."""
     mus = [-0.2, 0.2] if cfg.quick else [-0.4, -0.2, 0.0, 0.2]
@@ -673,7 +605,7 @@ def rocket_vs_pilot(cfg: Config) -> pd.DataFrame:
     grid = [("cynicism_rate", c) for c in cynicism] + [
         ("silo_strength", s) for s in silos if s != base.silo_strength
     ]
-    names = ("rocket", "pilot", "sponsored_pilot")
+    names = ("rocket", "pilot", "frontline_pilot")
     cases = []
     for axis, value in grid:
         p = base.replace(**{axis: value})
@@ -696,13 +628,13 @@ def rocket_vs_pilot(cfg: Config) -> pd.DataFrame:
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.5), layout="constrained")
     for ax, cynicism_rate in ((axes[0, 0], base.cynicism_rate), (axes[1, 0], min(cynicism))):
         sub = prob.xs((cynicism_rate, base.silo_strength), level=("cynicism_rate", "silo_strength"))
-        for name, style in (("rocket", "C3o-"), ("pilot", "C0s-"), ("sponsored_pilot", "C2^:")):
+        for name, style in (("rocket", "C3o-"), ("pilot", "C0s-"), ("frontline_pilot", "C2^:")):
             ax.plot(sub.index / 1000, sub[name], style, label=name)
         ax.set(xlabel="budget (thousands)", ylabel="P(tipped)", ylim=(-0.05, 1.05))
         ax.set_title(f"default organization, cynicism_rate = {cynicism_rate:g}", fontsize=10)
         ax.legend(fontsize=8)
     im = None
-    for row, other in ((0, "pilot"), (1, "sponsored_pilot")):
+    for row, other in ((0, "pilot"), (1, "frontline_pilot")):
         for col, fixed, vary in (
             (1, ("silo_strength", base.silo_strength), "cynicism_rate"),
             (2, ("cynicism_rate", base.cynicism_rate), "silo_strength"),
@@ -788,7 +720,7 @@ def replace_block(path: Path, name: str, body: str) -> None:
     _atomic_write(path, lambda p: p.write_text(new))
 
 
-EXPERIMENTS = ("regime", "convergence", "hysteresis", "turnover", "contagion", "training", "rocket_vs_pilot")
+EXPERIMENTS = ("regime", "convergence", "hysteresis", "contagion", "training", "rocket_vs_pilot")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
