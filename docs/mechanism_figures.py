@@ -118,7 +118,7 @@ class Config:
     def __init__(self, quick: bool, workers: int) -> None:
         self.quick, self.workers = quick, workers
         self.seeds = list(range(3 if quick else 8))
-        self.many = list(range(6 if quick else 30))
+        self.many = list(range(6 if quick else 40))
 
 
 def regimes(cfg: Config) -> pd.DataFrame:
@@ -194,7 +194,7 @@ def leaders(cfg: Config) -> pd.DataFrame:
 
 def fatigue(cfg: Config) -> pd.DataFrame:
     """Staged (pilot) vs simultaneous (rocket) over silo_strength x budget, with and without fatigue."""
-    silos, budgets = (0.85, 0.95), (120_000, 150_000)
+    silos, budgets = (0.6, 0.85, 0.95), (40_000, 100_000)
     cells = list(itertools.product((0.0, ModelParams().cynicism_rate), silos, budgets))
     tasks = [
         (
