@@ -1,87 +1,69 @@
 """Which plan wins where: a map over silo_strength x budget.
 
-In each cell the plans are ranked by tipping probability, then by mean final
-above-the-line share. The leader wins the cell when it beats the runner-up
-significantly (5% level): on tipping (Fisher's exact test) or, failing that,
-on the final above-the-line share (Mann-Whitney U). Otherwise the cell is
-marked "no clear winner": with few seeds a small difference is noise.
+Each cell is judged by :mod:`scenarios.verdict`, the same rule as ``blueline
+compare``: plans ranked by tipping probability then mean final share, every
+pair tested seed by seed (exact McNemar on tipping, Wilcoxon signed-rank on
+the final share), Holm's correction over every test of every cell, and a
+minimum effect. The leader wins the cell when the verdict is clear;
+otherwise the cell is marked "no clear winner".
 """
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from scenarios.verdict import MIN_EFFECT, Evidence, decide, holm_corrected, paired_evidence, power_note
 
 NO_WINNER = "no clear winner"
-ALPHA = 0.05
 
 
-def _fisher(k1: int, n1: int, k2: int, n2: int) -> float:
-    if k1 * n2 == k2 * n1:
-        return 1.0
-    return float(stats.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue)
-
-
-def _mann_whitney(a: np.ndarray, b: np.ndarray) -> float:
-    if len(a) == 0 or len(b) == 0 or np.ptp(np.r_[a, b]) == 0:
-        return 1.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
-
-
-def cell_winner(cell: pd.DataFrame, alpha: float = ALPHA) -> dict[str, object]:
-    """The winner of one cell from its run rows (columns plan, tipped, final_above_line)."""
-    ranked = []
-    for plan, runs in cell.groupby("plan", sort=False):
-        tipped = runs["tipped"].to_numpy(dtype=bool)
-        above = runs["final_above_line"].to_numpy(dtype=float)
-        ranked.append((tipped.mean(), above.mean(), str(plan), tipped, above))
-    ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
-    out: dict[str, object] = {"leader": ranked[0][2] if ranked else ""}
-    out.update({f"p_tip.{r[2]}": r[0] for r in ranked})
-    out.update({f"final_above_line.{r[2]}": r[1] for r in ranked})
-    if len(ranked) < 2:
-        return {
-            **out,
-            "winner": ranked[0][2] if ranked else NO_WINNER,
-            "basis": "only plan",
-            "p_value": np.nan,
-        }
-    best, second = ranked[0], ranked[1]
-    p_tip = _fisher(int(best[3].sum()), len(best[3]), int(second[3].sum()), len(second[3]))
-    if best[0] > second[0] and p_tip < alpha:
-        return {**out, "winner": best[2], "runner_up": second[2], "basis": "tipping", "p_value": p_tip}
-    p_above = _mann_whitney(best[4], second[4])
-    if best[1] > second[1] and p_above < alpha:
-        return {
-            **out,
-            "winner": best[2],
-            "runner_up": second[2],
-            "basis": "final_above_line",
-            "p_value": p_above,
-        }
-    return {
-        **out,
-        "winner": NO_WINNER,
-        "runner_up": second[2],
-        "basis": "not significant",
-        "p_value": min(p_tip, p_above),
+def cell_row(evidence: Evidence, min_effect: float = MIN_EFFECT) -> dict[str, object]:
+    """One cell's verdict and each plan's numbers, from Holm-corrected evidence."""
+    verdict = decide(evidence, min_effect=min_effect)
+    out: dict[str, object] = {
+        "winner": verdict.best if verdict.clear else NO_WINNER,
+        "leader": evidence.ranking[0],
+        "runner_up": verdict.runner_up or "",
+        "basis": verdict.criterion,
+        "p_holm": verdict.p_value,
+        "difference": verdict.difference.estimate,
+        "difference_lo": verdict.difference.lo,
+        "difference_hi": verdict.difference.hi,
     }
+    out.update({f"p_tip.{s.plan}": s.p_tip for s in evidence.standings})
+    out.update({f"final_above_line.{s.plan}": s.final_above_line for s in evidence.standings})
+    return out
 
 
-def atlas_table(rows: pd.DataFrame, x: str = "silo_strength", y: str = "budget") -> pd.DataFrame:
-    """One row per (x, y) cell: winner, the basis and p-value of the call, each plan's numbers."""
-    cells = []
+def atlas_table(
+    rows: pd.DataFrame, x: str = "silo_strength", y: str = "budget", min_effect: float = MIN_EFFECT
+) -> pd.DataFrame:
+    """One row per (x, y) cell: winner, the basis and Holm-adjusted p-value of the call, each plan's numbers.
+
+    Holm's correction runs over every test of every cell: the more cells,
+    the stronger a difference must be to be called.
+    """
+    plans = list(dict.fromkeys(rows["plan"]))
+    keys, evidence = [], []
     for (xv, yv), cell in rows.groupby([x, y], sort=True):
-        cells.append({x: xv, y: yv, "runs": len(cell), **cell_winner(cell)})
+        keys.append((xv, yv, len(cell)))
+        evidence.append(paired_evidence(cell, [p for p in plans if p in set(cell["plan"])]))
+    cells = [
+        {x: xv, y: yv, "runs": n, "holm_tests": e.family, **cell_row(e, min_effect)}
+        for (xv, yv, n), e in zip(keys, holm_corrected(evidence), strict=True)
+    ]
     table = pd.DataFrame(cells)
-    first = [x, y, "winner", "leader", "runner_up", "basis", "p_value", "runs"]
+    first = [x, y, "winner", "leader", "runner_up", "basis", "p_holm", "difference", "runs"]
     return table[[c for c in first if c in table] + sorted(c for c in table if c not in first)]
+
+
+def atlas_power(rows: pd.DataFrame, table: pd.DataFrame, min_effect: float = MIN_EFFECT) -> str:
+    """The power note of an atlas: the fewest seeds a plan has in a cell, and every test of the family."""
+    seeds = int(rows.groupby(["point", "plan"])["seed"].nunique().min()) if len(rows) else 0
+    return power_note(seeds, int(table["holm_tests"].max()) if len(table) else 0, min_effect)
 
 
 def plot_atlas(
@@ -120,7 +102,12 @@ def plot_atlas(
     ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
     ax.set_yticks(range(len(ys)), [f"{v:,.0f}" for v in ys])
     ax.set(xlabel=x, ylabel=f"{y} (equal, per plan)")
-    ax.set_title(f"{title}\ncell text: tipping probability of {' / '.join(plans)}", fontsize=10)
+    tests = int(table["holm_tests"].max()) if "holm_tests" in table and len(table) else 0
+    ax.set_title(
+        f"{title}\ncell text: tipping probability of {' / '.join(plans)}; winner: paired verdict, "
+        f"Holm over {tests} tests",
+        fontsize=10,
+    )
     handles = [Patch(facecolor=colours[p], label=p) for p in plans]
     handles.append(Patch(facecolor="whitesmoke", hatch="//", label=NO_WINNER))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), title="winner")

@@ -24,6 +24,7 @@ from experiments.store import ResultStore
 from experiments.sweep import SweepReport, experiment_from_manifest, load_results, run_sweep
 from scenarios.cli import UsageError
 from scenarios.outputs import SWEEP, check_destination, default_output, mark_folder, output_name
+from scenarios.commands import add_min_effect, min_effect
 from scenarios.runner import default_workers
 
 RAW = argparse.RawDescriptionHelpFormatter
@@ -95,6 +96,8 @@ def register(subparsers: Any) -> None:
         )
         p.add_argument("experiment", nargs="?", help=f"experiment name or .toml file (default: {default})")
         _common(p)
+        if command == "atlas":
+            add_min_effect(p)
         p.set_defaults(func=func)
 
 
@@ -241,15 +244,16 @@ def cmd_tipping(args: argparse.Namespace) -> int:
 
 
 def cmd_atlas(args: argparse.Namespace) -> int:
-    from experiments.atlas import NO_WINNER, atlas_table, plot_atlas
+    from experiments.atlas import NO_WINNER, atlas_power, atlas_table, plot_atlas
 
+    effect = min_effect(args)
     experiment, out, rows = _prepare(args, "silo-atlas")
     _require(
         experiment,
         experiment.method == "grid" and {"silo_strength", BUDGET} <= set(experiment.varied),
         "atlas needs a grid over silo_strength and budget",
     )
-    table = atlas_table(rows)
+    table = atlas_table(rows, min_effect=effect)
     with _replacing(out / "atlas.png") as tmp:
         plot_atlas(table, list(experiment.plans), tmp, _title(experiment))
     _write_csv(table, out / "atlas.csv")
@@ -258,6 +262,7 @@ def cmd_atlas(args: argparse.Namespace) -> int:
         ", ".join(f"{w}: {n} cells" for w, n in counts.items() if w != NO_WINNER)
         + f"; {NO_WINNER}: {counts.get(NO_WINNER, 0)} cells"
     )
+    print(atlas_power(rows, table, effect))
     _wrote(out / "atlas.png", out / "atlas.csv")
     return 0
 

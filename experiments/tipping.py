@@ -1,8 +1,8 @@
 """Tipping probability against budget, per plan, and the critical budget at which it reaches 50%.
 
 Each (plan, budget) cell's probability is the share of its seeds that tipped,
-with a 95% Wilson score interval (sound at 0 and at n out of n, where the
-normal approximation collapses). The critical budget is where the curve
+with a 95% Wilson score interval (:func:`scenarios.verdict.wilson_interval`:
+sound at 0 and at n out of n, where the normal approximation collapses). The critical budget is where the curve
 first crosses 50%, interpolated linearly between the two budgets around the
 crossing.
 """
@@ -15,18 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-Z95 = 1.959963984540054
-
-
-def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion ``k / n`` (``(nan, nan)`` when ``n`` is 0)."""
-    if n <= 0:
-        return math.nan, math.nan
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+from scenarios.verdict import wilson_interval
 
 
 def tipping_table(rows: pd.DataFrame, by: tuple[str, ...] = ("plan", "budget")) -> pd.DataFrame:
@@ -48,8 +37,8 @@ def tipping_table(rows: pd.DataFrame, by: tuple[str, ...] = ("plan", "budget")) 
     table["tipped"] = table["tipped"].astype(int)
     table["p_tip"] = table["tipped"] / table["runs"]
     bounds = [wilson_interval(int(k), int(n)) for k, n in zip(table["tipped"], table["runs"], strict=True)]
-    table["ci_low"] = [b[0] for b in bounds]
-    table["ci_high"] = [b[1] for b in bounds]
+    table["ci_low"] = [b.lo for b in bounds]
+    table["ci_high"] = [b.hi for b in bounds]
     return table
 
 

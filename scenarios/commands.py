@@ -40,6 +40,7 @@ def register(subparsers: Any) -> None:
     )
     _common(p)
     p.add_argument("--budget", type=float, help="spend per plan, overriding the scenario's budget")
+    add_min_effect(p)
     p.set_defaults(func=cmd_compare)
 
     p = subparsers.add_parser(
@@ -118,6 +119,25 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def add_min_effect(p: argparse.ArgumentParser) -> None:
+    """The ``--min-effect`` option of every command that gives a verdict."""
+    p.add_argument(
+        "--min-effect",
+        type=float,
+        default=0.10,
+        metavar="D",
+        help="smallest difference in P(tip), or in the final share above the line, that the verdict "
+        "calls a difference (default: 0.10, i.e. 10 percentage points)",
+    )
+
+
+def min_effect(args: argparse.Namespace) -> float:
+    """The ``--min-effect`` value, checked."""
+    if not 0 <= args.min_effect <= 1:
+        raise UsageError(f"--min-effect {args.min_effect:g}: must be a share in [0, 1] (0.10 = 10 points)")
+    return float(args.min_effect)
+
+
 def _seeds(args: argparse.Namespace) -> tuple[int, ...] | None:
     if args.n_seeds is not None:
         if args.n_seeds < 1:
@@ -143,24 +163,26 @@ def _header(command: str, scenario: Scenario) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``blueline compare``: the equal-budget comparison."""
-    from scenarios.report import comparison_table, versus_table
+    from scenarios.report import comparison_table, pairs_table
     from scenarios.study import run_study, write_study
 
     workers = _workers(args)
+    effect = min_effect(args)
     scenario = load_scenario(args.scenario)
     scenario = scenario.with_overrides(weeks=args.weeks, seeds=_seeds(args), budget=args.budget)
     out = args.out if args.out is not None else default_output(scenario.name, scenario.source)
     check_destination(out, STUDY, args.force)
-    study = run_study(scenario, workers=workers, progress=not args.quiet)
+    study = run_study(scenario, workers=workers, progress=not args.quiet, min_effect=effect)
     main_plot = write_study(study, out, _header("compare", scenario), force=args.force)
     for note in study.notes:
         print(note)
     print(comparison_table(study.comparison))
     print()
     print(study.comparison.verdict.text)
-    if len(study.comparison.versus_best) > 1:
+    print(study.comparison.power)
+    if len(study.comparison.evidence.pairs) > 1:
         print()
-        print(versus_table(study.comparison))
+        print(pairs_table(study.comparison))
     print()
     print(f"report: {out / 'report.md'}")
     print(f"main plot: {main_plot}")

@@ -1,34 +1,36 @@
-"""Comparing plans over seeds: tipping probability, outcomes with 95% intervals, and a verdict.
+"""Comparing plans over seeds: each plan's outcomes with 95% intervals, and the paired verdict.
 
-Intervals (all 95%):
-
-- tipping probability: Wilson score interval (good at 0 and 1, unlike the
-  normal approximation);
-- every other outcome: the mean over seeds (median for weeks to tip, over
-  the runs that tipped) with a percentile bootstrap interval, 2000 resamples
-  drawn from a generator seeded with 0, so a report is reproducible.
-
-The verdict ranks plans by tipping probability, then by mean final
-above-the-line share, and tests the leader against the runner-up: Fisher's
-exact test on tipping counts when they differ, otherwise a Mann-Whitney U
-test on the final above-the-line share (both two-sided; both p-values are
-reported). No plan is favoured by name: the numbers decide.
+Intervals (all 95%, from :mod:`scenarios.verdict`): Wilson for the tipping
+probability; a seeded percentile bootstrap for the mean (median for weeks to
+tip, over the runs that tipped) of every other outcome. The verdict, the
+paired tests of every pair of plans and their Holm correction are
+:mod:`scenarios.verdict`'s; no plan is favoured by name: the numbers decide.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
-ALPHA = 0.05
-BOOTSTRAP_RESAMPLES = 2000
-BOOTSTRAP_SEED = 0
-Z95 = 1.959963984540054
+from scenarios.verdict import (
+    MIN_EFFECT,
+    Evidence,
+    Interval,
+    Verdict,
+    bootstrap_interval,
+    decide,
+    holm_corrected,
+    paired_evidence,
+    power_note,
+    wilson_interval,
+)
+
+SPEND_TOLERANCE = 0.01
+"""Realised spend within this share of the budget counts as spending it."""
 
 OUTCOMES = (
     ("final_above_line", "final above the line", "share"),
@@ -41,17 +43,8 @@ OUTCOMES = (
 
 
 @dataclass(frozen=True)
-class Interval:
-    """An estimate with a 95% interval."""
-
-    estimate: float
-    lo: float
-    hi: float
-
-
-@dataclass(frozen=True)
 class PlanStats:
-    """One plan's outcomes over its seeds."""
+    """One plan's outcomes over its seeds, and what it was expected to spend."""
 
     plan: str
     n: int
@@ -60,31 +53,44 @@ class PlanStats:
     weeks_to_tip: Interval
     outcomes: dict[str, Interval]
     expected_spend: float
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Which plan is better, by how much, and whether it is significant."""
-
-    best: str
-    runner_up: str | None
-    criterion: str
-    fisher_p: float
-    mannwhitney_p: float
-    significant: bool
-    text: str
+    can_spend: bool = True
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Plan statistics in ranked order plus the verdict and each plan's tests against the best."""
+    """Plan statistics, the Holm-corrected paired evidence and the verdict.
+
+    Attributes
+    ----------
+    stats : list of PlanStats
+        In scenario order.
+    evidence : Evidence
+        Ranking and every pair of plans tested seed by seed, Holm-corrected.
+    verdict : Verdict
+        Leader against runner-up.
+    budget : float
+        What each plan was scaled to spend (NaN when not given).
+    min_effect : float
+        Smallest difference in P(tip) (and final share) worth a verdict.
+    power : str
+        The smallest difference in P(tip) the seeds can detect, as a sentence.
+    """
 
     stats: list[PlanStats]
-    ranking: list[str]
+    evidence: Evidence
     verdict: Verdict
-    versus_best: list[dict[str, Any]] = field(default_factory=list)
-    ranks: dict[str, int] = field(default_factory=dict)
-    """1 + the number of plans strictly ahead (tied plans share a rank)."""
+    budget: float = math.nan
+    min_effect: float = MIN_EFFECT
+    power: str = ""
+
+    @property
+    def ranking(self) -> list[str]:
+        return self.evidence.ranking
+
+    @property
+    def ranks(self) -> Mapping[str, int]:
+        """1 + the number of plans strictly ahead (tied plans share a rank)."""
+        return self.evidence.ranks
 
     def table(self) -> pd.DataFrame:
         """The comparison as a numeric table, one row per plan in scenario order."""
@@ -106,53 +112,51 @@ class Comparison:
                 iv = s.outcomes[col]
                 row.update({f"mean_{col}": iv.estimate, f"mean_{col}_lo": iv.lo, f"mean_{col}_hi": iv.hi})
             row["expected_spend"] = s.expected_spend
+            row["spend_vs_budget"] = spend_vs_budget(s, self.budget)
+            row["can_spend"] = s.can_spend
             rows.append(row)
         return pd.DataFrame(rows)
 
-
-def wilson_interval(successes: int, n: int) -> Interval:
-    """Proportion with its 95% Wilson score interval."""
-    if n == 0:
-        return Interval(math.nan, 0.0, 1.0)
-    p = successes / n
-    denom = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
-    return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
-
-
-def bootstrap_interval(values: np.ndarray, statistic: str = "mean") -> Interval:
-    """Mean (or median) with a 95% percentile bootstrap interval (fixed seed)."""
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    if len(x) == 0:
-        return Interval(math.nan, math.nan, math.nan)
-    func = np.mean if statistic == "mean" else np.median
-    estimate = float(func(x))
-    if len(x) == 1:
-        return Interval(estimate, estimate, estimate)
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    resampled = func(x[rng.integers(0, len(x), size=(BOOTSTRAP_RESAMPLES, len(x)))], axis=1)
-    lo, hi = np.percentile(resampled, [2.5, 97.5])
-    return Interval(estimate, float(lo), float(hi))
-
-
-def fisher_p(tipped_a: int, n_a: int, tipped_b: int, n_b: int) -> float:
-    """Two-sided Fisher's exact test on two tipping counts."""
-    table = [[tipped_a, n_a - tipped_a], [tipped_b, n_b - tipped_b]]
-    return float(stats.fisher_exact(table, alternative="two-sided").pvalue)
+    def pairs_table(self) -> pd.DataFrame:
+        """Every pair of plans tested seed by seed, leader-first in ranking order (numbers)."""
+        order = {p: k for k, p in enumerate(self.ranking)}
+        rows = []
+        for t in self.evidence.pairs:
+            t = t.oriented(min((t.first, t.second), key=order.__getitem__))
+            rows.append(
+                {
+                    "plan": t.first,
+                    "versus": t.second,
+                    "paired_seeds": t.pairs,
+                    "p_tip_difference": t.tip_difference.estimate,
+                    "p_tip_difference_lo": t.tip_difference.lo,
+                    "p_tip_difference_hi": t.tip_difference.hi,
+                    "only_plan_tipped": t.mcnemar.only_first,
+                    "only_versus_tipped": t.mcnemar.only_second,
+                    "mcnemar_p": t.mcnemar.p,
+                    "mcnemar_p_holm": t.mcnemar_p_holm,
+                    "final_above_line_difference": t.share_difference.estimate,
+                    "final_above_line_difference_lo": t.share_difference.lo,
+                    "final_above_line_difference_hi": t.share_difference.hi,
+                    "wilcoxon_p": t.wilcoxon_p,
+                    "wilcoxon_p_holm": t.wilcoxon_p_holm,
+                }
+            )
+        table = pd.DataFrame(rows)
+        if len(table):
+            table = table.sort_values(["plan", "versus"], key=lambda c: c.map(order)).reset_index(drop=True)
+        return table
 
 
-def mannwhitney_p(a: np.ndarray, b: np.ndarray) -> float:
-    """Two-sided Mann-Whitney U test; 1.0 when the samples cannot differ (all values equal)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if len(a) == 0 or len(b) == 0 or np.ptp(np.r_[a, b]) == 0:
-        return 1.0
-    p = float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
-    return 1.0 if math.isnan(p) else p
+def spend_vs_budget(s: PlanStats, budget: float) -> float:
+    """Mean realised spend relative to the budget (0.0 is exactly on budget); NaN without waves or budget."""
+    realised = s.outcomes["total_cost"].estimate
+    if not budget or math.isnan(budget) or math.isnan(realised) or s.expected_spend == 0:
+        return math.nan
+    return realised / budget - 1
 
 
-def plan_stats(runs: pd.DataFrame, plan: str, expected_spend: float) -> PlanStats:
+def plan_stats(runs: pd.DataFrame, plan: str, expected_spend: float, can_spend: bool = True) -> PlanStats:
     """Statistics of one plan's runs (rows of the per-run summary table)."""
     r = runs[runs["plan"] == plan]
     tipped = int(r["tipped"].astype(bool).sum())
@@ -165,11 +169,19 @@ def plan_stats(runs: pd.DataFrame, plan: str, expected_spend: float) -> PlanStat
         weeks_to_tip=bootstrap_interval(weeks, "median"),
         outcomes={col: bootstrap_interval(r[col].to_numpy(dtype=float)) for col, _, _ in OUTCOMES},
         expected_spend=expected_spend,
+        can_spend=can_spend,
     )
 
 
-def compare(runs: pd.DataFrame, plans: list[str], expected: dict[str, float]) -> Comparison:
-    """Rank the plans and test the leader against the runner-up.
+def compare(
+    runs: pd.DataFrame,
+    plans: list[str],
+    expected: Mapping[str, float],
+    budget: float = math.nan,
+    cannot_spend: Mapping[str, str] | None = None,
+    min_effect: float = MIN_EFFECT,
+) -> Comparison:
+    """Describe every plan, test every pair seed by seed (Holm-corrected), and decide.
 
     Parameters
     ----------
@@ -178,79 +190,19 @@ def compare(runs: pd.DataFrame, plans: list[str], expected: dict[str, float]) ->
         ``weeks_to_tip`` and the :data:`OUTCOMES` columns.
     plans : list of str
         Plans in scenario order.
-    expected : dict of str to float
-        Each plan's expected spend.
+    expected : mapping of str to float
+        Each plan's expected spend (currency).
+    budget : float
+        What each plan was scaled to spend (currency).
+    cannot_spend : mapping of str to str, optional
+        Plans that cannot spend the budget, each with a note for the verdict.
+    min_effect : float
+        Smallest difference in P(tip), or in the final share above the line, worth a verdict.
     """
-    all_stats = [plan_stats(runs, p, expected.get(p, math.nan)) for p in plans]
-    by_name = {s.plan: s for s in all_stats}
-
-    def key(s: PlanStats) -> tuple[float, float]:
-        share = s.outcomes["final_above_line"].estimate
-        return (s.p_tip.estimate, -math.inf if math.isnan(share) else share)
-
-    ranking = [s.plan for s in sorted(all_stats, key=key, reverse=True)]
-    ranks = {s.plan: 1 + sum(key(o) > key(s) for o in all_stats) for s in all_stats}
-    finals = {p: runs.loc[runs["plan"] == p, "final_above_line"].to_numpy(dtype=float) for p in plans}
-    best = by_name[ranking[0]]
-    versus = []
-    for name in ranking[1:]:
-        other = by_name[name]
-        versus.append(
-            {
-                "plan": name,
-                "versus": best.plan,
-                "fisher_p_tipping": fisher_p(best.tipped, best.n, other.tipped, other.n),
-                "mannwhitney_p_final_above_line": mannwhitney_p(finals[best.plan], finals[name]),
-            }
-        )
-    return Comparison(all_stats, ranking, _verdict(best, by_name, ranking, versus, ranks), versus, ranks)
-
-
-def _verdict(
-    best: PlanStats,
-    by_name: dict[str, PlanStats],
-    ranking: list[str],
-    versus: list[dict[str, Any]],
-    ranks: dict[str, int],
-) -> Verdict:
-    if len(ranking) == 1:
-        text = f"Verdict: only one plan ({best.plan}); nothing to compare."
-        return Verdict(best.plan, None, "none", math.nan, math.nan, False, text)
-    second = by_name[ranking[1]]
-    fp, mp = versus[0]["fisher_p_tipping"], versus[0]["mannwhitney_p_final_above_line"]
-    tips = f"tipping {_pct(best)} vs {_pct(second)} (Fisher's exact p = {_p(fp)})"
-    shares = (
-        f"final above the line {best.outcomes['final_above_line'].estimate:.2f} vs "
-        f"{second.outcomes['final_above_line'].estimate:.2f} (Mann-Whitney p = {_p(mp)})"
-    )
-    if best.p_tip.estimate == second.p_tip.estimate and best.outcomes["final_above_line"].estimate == (
-        second.outcomes["final_above_line"].estimate
-    ):
-        text = f"Verdict: no plan is better: {best.plan} and {second.plan} tie: {tips}; {shares}."
-        return Verdict(best.plan, second.plan, "tie", fp, mp, False, text)
-    if best.tipped * second.n != second.tipped * best.n:
-        criterion, p, first, then = "tipping probability", fp, tips, shares
-    else:
-        criterion, p, first, then = "final above-the-line share", mp, shares, tips
-    significant = p < ALPHA
-    tied = [name for name in ranking[1:] if ranks[name] == ranks[second.plan]]
-    others = second.plan if len(tied) == 1 else f"{', '.join(tied[:-1])} and {tied[-1]} (tied)"
-    if significant:
-        text = (
-            f"Verdict: {best.plan} is better than {others} on {criterion}, significant at the 5% level: "
-            f"{first}; {then}."
-        )
-    else:
-        text = (
-            f"Verdict: {best.plan} leads {second.plan} on {criterion}, but the difference is NOT significant "
-            f"at the 5% level: {first}; {then}. More seeds (--n-seeds) may tell them apart."
-        )
-    return Verdict(best.plan, second.plan, criterion, fp, mp, significant, text)
-
-
-def _pct(s: PlanStats) -> str:
-    return f"{s.tipped}/{s.n} = {100 * s.p_tip.estimate:.0f}%"
-
-
-def _p(p: float) -> str:
-    return "n/a" if math.isnan(p) else f"{p:.2g}"
+    cannot_spend = dict(cannot_spend or {})
+    all_stats = [plan_stats(runs, p, expected.get(p, math.nan), p not in cannot_spend) for p in plans]
+    evidence = holm_corrected([paired_evidence(runs, plans)])[0]
+    verdict = decide(evidence, min_effect=min_effect, cannot_spend=cannot_spend)
+    pairs = min((t.pairs for t in evidence.pairs), default=0)
+    power = power_note(pairs, evidence.family, min_effect) if evidence.pairs else ""
+    return Comparison(all_stats, evidence, verdict, budget, min_effect, power)

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import math
 
-from scenarios.comparison import (
-    BOOTSTRAP_RESAMPLES,
-    BOOTSTRAP_SEED,
-    OUTCOMES,
-    Comparison,
-    Interval,
-)
+from scenarios.comparison import OUTCOMES, Comparison, spend_vs_budget
 from scenarios.scenario import Scenario
+from scenarios.verdict import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Interval
 
 
 def _scale(x: float) -> tuple[float, str]:
@@ -46,11 +41,21 @@ def _iv(iv: Interval, kind: str) -> str:
     return f"{_num(iv.estimate, kind)} ({_num(iv.lo, kind)}–{_num(iv.hi, kind)})"
 
 
+def markdown_table(head: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table padded to line up on a terminal too."""
+    widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in [head, *rows]
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
 def comparison_table(comparison: Comparison) -> str:
-    """The comparison as a Markdown table (readable on a terminal too), plans in scenario order."""
+    """The comparison as a Markdown table, plans in scenario order; spend last."""
     head = ["plan", "rank", "tipped", "P(tip)", "median weeks to tip"]
     head += [label for _, label, _ in OUTCOMES]
-    head.insert(len(head) - 1, "expected spend")
+    head += ["expected spend", "vs budget"]
     rows = []
     for s in comparison.stats:
         row = [
@@ -61,36 +66,62 @@ def comparison_table(comparison: Comparison) -> str:
             _iv(s.weeks_to_tip, "weeks"),
         ]
         row += [_iv(s.outcomes[col], kind) for col, _, kind in OUTCOMES]
-        row.insert(len(row) - 1, _num(s.expected_spend, "money"))
+        gap = spend_vs_budget(s, comparison.budget)
+        row += [
+            _num(s.expected_spend, "money"),
+            ("–" if math.isnan(gap) else f"{100 * gap:+.1f}%") + ("" if s.can_spend else " CANNOT SPEND"),
+        ]
         rows.append(row)
-    widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
-    lines = [
-        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in [head, *rows]
-    ]
-    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    return "\n".join(lines)
+    return markdown_table(head, rows)
 
 
-def versus_table(comparison: Comparison) -> str:
-    """Each plan tested against the leader (Markdown)."""
-    if not comparison.versus_best:
+def pairs_table(comparison: Comparison) -> str:
+    """Every pair of plans tested seed by seed, with raw and Holm-adjusted p-values (Markdown)."""
+    table = comparison.pairs_table()
+    if not len(table):
         return ""
-    lines = [
-        "| plan | versus | Fisher's exact p (tipping) | Mann-Whitney p (final above the line) |",
-        "|---|---|---|---|",
+    head = [
+        "plan",
+        "versus",
+        "P(tip) difference",
+        "seeds only plan / only versus tipped",
+        "McNemar p (Holm)",
+        "final share difference",
+        "Wilcoxon p (Holm)",
     ]
-    for v in comparison.versus_best:
-        lines.append(
-            f"| {v['plan']} | {v['versus']} | {v['fisher_p_tipping']:.2g} | "
-            f"{v['mannwhitney_p_final_above_line']:.2g} |"
+    rows = []
+    for _, r in table.iterrows():
+        tip = Interval(r["p_tip_difference"], r["p_tip_difference_lo"], r["p_tip_difference_hi"])
+        share = Interval(
+            r["final_above_line_difference"],
+            r["final_above_line_difference_lo"],
+            r["final_above_line_difference_hi"],
         )
-    return "\n".join(lines)
+        rows.append(
+            [
+                r["plan"],
+                r["versus"],
+                f"{100 * tip.estimate:+.0f} pts ({100 * tip.lo:+.0f} to {100 * tip.hi:+.0f})",
+                f"{r['only_plan_tipped']} / {r['only_versus_tipped']} of {r['paired_seeds']}",
+                f"{r['mcnemar_p']:.2g} ({r['mcnemar_p_holm']:.2g})",
+                f"{share.estimate:+.2f} ({share.lo:+.2f} to {share.hi:+.2f})",
+                f"{r['wilcoxon_p']:.2g} ({r['wilcoxon_p_holm']:.2g})",
+            ]
+        )
+    return markdown_table(head, rows)
 
 
 def report_markdown(
-    scenario: Scenario, comparison: Comparison, notes: list[str], figures: dict[str, str]
+    scenario: Scenario,
+    comparison: Comparison,
+    notes: list[str],
+    figures: dict[str, str],
+    attribution: str = "",
 ) -> str:
-    """The text of ``report.md``: what was run, the table, the verdict, how to read it."""
+    """The text of ``report.md``: what was run, the table, the verdict, how to read it, and why.
+
+    ``attribution`` is a Markdown section (from :mod:`scenarios.explain`) that ends the report.
+    """
     p = scenario.params
     staff = sum(d.frontline for d in p.departments)
     seeds = scenario.seeds
@@ -120,16 +151,25 @@ def report_markdown(
         "How to read it: P(tip) is the share of seeds that tipped, with a 95% Wilson interval; "
         "median weeks to tip is over the seeds that tipped; every other column is the mean over seeds "
         f"with a 95% percentile bootstrap interval ({BOOTSTRAP_RESAMPLES} resamples, seed {BOOTSTRAP_SEED}). "
-        "Expected spend is what the scaled plan should cost; realised spend is what the runs paid "
-        "(coverage is random, and waves past the horizon are not run). Plans are ranked by P(tip), then "
-        "by mean final above-the-line share; the leader is tested against the runner-up with Fisher's "
-        "exact test on tipping counts when they differ, otherwise with a Mann-Whitney U test on the "
-        "final above-the-line share (two-sided, 5% level).",
+        "Expected spend is what the scaled plan should cost; realised spend is what the runs paid, and "
+        "'vs budget' how far its mean is from the budget (coverage is random, and waves past the horizon "
+        "are not run); CANNOT SPEND marks a plan that cannot spend the budget even at full coverage, so it "
+        "is compared at a lower spend. Runs of different plans with the same seed share the organization "
+        "and its starting state, so plans are compared seed by seed: exact McNemar test on the seeds where "
+        "only one of the two tipped, Wilcoxon signed-rank test on the paired differences in final share "
+        "above the line, 95% bootstrap intervals of the paired differences, and Holm's correction over "
+        f"all {comparison.evidence.family} tests below. Plans are ranked by P(tip), then by mean final share; "
+        f"the leader is tested against the runner-up on P(tip) when the two differ by at least "
+        f"{100 * comparison.min_effect:.0f} percentage points (--min-effect), otherwise on the final share "
+        "with the same minimum; a smaller or non-significant (5% level, after Holm) difference is "
+        "'no clear difference'.",
+        "",
+        comparison.power,
         "",
     ]
-    vt = versus_table(comparison)
-    if vt:
-        parts += ["## Every plan against the leader", "", vt, ""]
+    pt = pairs_table(comparison)
+    if pt:
+        parts += ["## Every pair of plans, seed by seed", "", pt, ""]
     if figures:
         parts += ["## Figures", ""]
         parts += [
@@ -143,7 +183,10 @@ def report_markdown(
         "- `weekly.parquet` / `weekly.csv`: one row per plan, seed and week (week 0 is the initial state), "
         "one column per weekly metric (`above_line`, `share_<rung>`, `above_line.<department>`, `loyalty`, "
         "`revenue`, ...).",
-        "- `comparison.csv`: the table above as numbers; `scenario.toml`, `versions.json`: how to rerun it.",
+        "- `comparison.csv`: the table above as numbers; `pairs.csv`: every pair's tests as numbers; "
+        "`scenario.toml`, `versions.json`: how to rerun it.",
         "",
     ]
+    if attribution:
+        parts += [attribution, ""]
     return "\n".join(parts)

@@ -12,12 +12,13 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from scenarios.comparison import Comparison, compare
+from scenarios.comparison import SPEND_TOLERANCE, Comparison, compare
 from scenarios.figures import MAIN_FIGURE, write_figures
 from scenarios.outputs import atomic_folder, write_table, write_versions
 from scenarios.report import report_markdown
 from scenarios.runner import RunResult, equal_budget, expected_spend, run_many
 from scenarios.scenario import Scenario, horizon_notes, scenario_to_toml
+from scenarios.verdict import MIN_EFFECT
 from sim import Plan
 
 
@@ -52,7 +53,9 @@ class Study:
     notes: list[str]
 
 
-def run_study(scenario: Scenario, workers: int | None = None, progress: bool = True) -> Study:
+def run_study(
+    scenario: Scenario, workers: int | None = None, progress: bool = True, min_effect: float = MIN_EFFECT
+) -> Study:
     """Scale the plans to the budget, run every (plan, seed), compare.
 
     Parameters
@@ -61,22 +64,26 @@ def run_study(scenario: Scenario, workers: int | None = None, progress: bool = T
         Local worker processes (default: CPU count).
     progress : bool
         Show a tqdm progress bar on stderr.
+    min_effect : float
+        Smallest difference in P(tip) (or final share) the verdict calls a difference.
     """
     plans = equal_budget(scenario.plans, scenario.params, scenario.budget)
     expected = expected_spend(plans, scenario.params)
     notes = horizon_notes(scenario)
-    for name, plan in plans.items():
-        if plan.waves and expected[name] < 0.99 * scenario.budget:
-            notes.append(
-                f"note: {name} cannot spend the budget even at full coverage: expected spend {expected[name]:,.0f}"
-            )
+    cannot_spend = {
+        name: f"{name} cannot spend the budget even at full coverage (expected spend {expected[name]:,.0f} "
+        f"of {scenario.budget:,.0f})"
+        for name, plan in plans.items()
+        if plan.waves and expected[name] < (1 - SPEND_TOLERANCE) * scenario.budget
+    }
+    notes += [f"note: {text}" for text in cannot_spend.values()]
     total = len(plans) * len(scenario.seeds)
     with tqdm(total=total, desc=f"{scenario.name}", unit="run", disable=not progress, leave=False) as bar:
         results = run_many(
             scenario.params, plans, scenario.seeds, scenario.weeks, workers=workers, progress=bar.update
         )
     runs = runs_table(results, expected)
-    comparison = compare(runs, list(plans), expected)
+    comparison = compare(runs, list(plans), expected, scenario.budget, cannot_spend, min_effect)
     return Study(scenario, plans, expected, runs, weekly_table(results), comparison, notes)
 
 
@@ -117,6 +124,7 @@ def write_study(study: Study, out: Path, header: str = "", force: bool = False) 
         write_table(study.runs, tmp, "runs")
         write_table(study.weekly, tmp, "weekly")
         study.comparison.table().to_csv(tmp / "comparison.csv", index=False)
+        study.comparison.pairs_table().to_csv(tmp / "pairs.csv", index=False)
         captions = write_figures(
             study.weekly,
             list(study.plans),

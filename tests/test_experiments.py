@@ -14,15 +14,16 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from experiments.atlas import NO_WINNER, cell_winner
+from experiments.atlas import NO_WINNER, atlas_table
 from experiments.definition import load_experiment
 from experiments.discovery import grow_tree, leaf_rules
 from experiments.executors import DaskExecutor, LocalExecutor
 from experiments.runs import plan_runs
 from experiments.store import ResultStore
 from experiments.sweep import run_sweep
-from experiments.tipping import critical_budget, critical_table, tipping_table, wilson_interval
+from experiments.tipping import critical_budget, critical_table, tipping_table
 from scenarios.cli import main
+from scenarios.comparison import compare
 
 TINY = """
 description = "tiny sweep for the tests"
@@ -146,14 +147,6 @@ def test_killed_sweep_resumes_each_run_once(tmp_path: Path) -> None:
 # -- statistics -----------------------------------------------------------------------------------------
 
 
-def test_wilson_interval_matches_published_values() -> None:
-    low, high = wilson_interval(1, 4)
-    assert low == pytest.approx(0.0456, abs=1e-4) and high == pytest.approx(0.6994, abs=1e-4)
-    low, high = wilson_interval(10, 10)
-    assert high == pytest.approx(1.0) and low == pytest.approx(0.7225, abs=1e-4)
-    assert np.isnan(wilson_interval(0, 0)[0])
-
-
 def synthetic_rows(tipped_by_budget: dict[str, list[int]], budgets: list[float], n: int) -> pd.DataFrame:
     rows = []
     for plan, counts in tipped_by_budget.items():
@@ -196,20 +189,61 @@ def test_critical_budget_uses_first_crossing_and_unsorted_budgets() -> None:
     assert status == "interpolated" and budget == pytest.approx(100 + 0.3 / 0.4 * 100)
 
 
-def test_atlas_cell_winner_needs_a_significant_difference() -> None:
-    def cell(a_tips: int, b_tips: int, n: int, a_above: float = 0.0, b_above: float = 0.0) -> pd.DataFrame:
-        rows = [{"plan": "a", "tipped": s < a_tips, "final_above_line": a_above + 0.01 * s} for s in range(n)]
-        rows += [
-            {"plan": "b", "tipped": s < b_tips, "final_above_line": b_above + 0.01 * s} for s in range(n)
-        ]
-        return pd.DataFrame(rows)
+def atlas_rows(cells: dict[float, tuple[int, int]], n: int, b_above: float = 0.0) -> pd.DataFrame:
+    """Run rows of plans a and b over silo_strength cells: (a's tips, b's tips) on seeds 0..n-1."""
+    rows = []
+    for point, (silo, (a_tips, b_tips)) in enumerate(cells.items()):
+        for plan, tips, above in (("a", a_tips, 0.0), ("b", b_tips, b_above)):
+            rows += [
+                {
+                    "point": point,
+                    "silo_strength": silo,
+                    "budget": 100.0,
+                    "plan": plan,
+                    "seed": s,
+                    "tipped": s < tips,
+                    "final_above_line": above + 0.01 * s,
+                }
+                for s in range(n)
+            ]
+    return pd.DataFrame(rows)
 
-    clear = cell(8, 0, 8)
-    assert cell_winner(clear)["winner"] == "a" and cell_winner(clear)["basis"] == "tipping"
-    assert cell_winner(cell(5, 4, 8))["winner"] == NO_WINNER
-    by_share = cell_winner(cell(0, 0, 8, a_above=0.0, b_above=0.5))
-    assert by_share["winner"] == "b" and by_share["basis"] == "final_above_line"
-    assert cell_winner(cell(1, 0, 1))["winner"] == NO_WINNER
+
+def test_atlas_cell_winner_needs_a_clear_difference() -> None:
+    clear = atlas_table(atlas_rows({0.5: (8, 0)}, 8)).iloc[0]
+    assert clear["winner"] == "a" and clear["basis"] == "tipping probability"
+    assert atlas_table(atlas_rows({0.5: (5, 4)}, 8)).iloc[0]["winner"] == NO_WINNER
+    by_share = atlas_table(atlas_rows({0.5: (0, 0)}, 8, b_above=0.5)).iloc[0]
+    assert by_share["winner"] == "b" and by_share["basis"] == "final above-the-line share"
+    assert atlas_table(atlas_rows({0.5: (1, 0)}, 1)).iloc[0]["winner"] == NO_WINNER
+
+
+def test_atlas_holm_correction_spans_every_cell() -> None:
+    # 8 of 8 seeds one way: p = 2 / 2**8 = 0.0078, clear alone (x2 tests) but not over 10 cells (x20)
+    alone = atlas_table(atlas_rows({0.5: (8, 0)}, 8))
+    many = atlas_table(atlas_rows({0.1 * k: (8, 0) for k in range(10)}, 8))
+    assert alone.iloc[0]["winner"] == "a" and alone.iloc[0]["holm_tests"] == 2
+    assert (many["winner"] == NO_WINNER).all() and (many["holm_tests"] == 20).all()
+    assert many.iloc[0]["p_holm"] == pytest.approx(20 * 2 * 0.5**8)
+
+
+def test_compare_and_atlas_agree_on_the_same_cell() -> None:
+    rows = atlas_rows({0.5: (9, 2), 0.9: (3, 3)}, 12, b_above=0.2)
+    table = atlas_table(rows).set_index("silo_strength")
+    for silo in (0.5, 0.9):
+        cell = rows[rows["silo_strength"] == silo]
+        alone = atlas_table(cell).iloc[0]
+        summary = cell.assign(
+            weeks_to_tip=np.nan, final_loyalty=0.0, total_revenue=0.0, total_attrition=0.0, total_cost=0.0
+        )
+        result = compare(summary, ["a", "b"], {"a": 0.0, "b": 0.0})
+        assert result.verdict.best == alone["leader"]
+        assert result.verdict.criterion == alone["basis"]
+        assert result.verdict.p_value == pytest.approx(alone["p_holm"])
+        assert (alone["winner"] != NO_WINNER) == result.verdict.clear
+        assert result.ranking[0] == table.loc[silo, "leader"]
+        # the two-cell atlas corrects over twice the tests: never a smaller p
+        assert table.loc[silo, "p_holm"] >= alone["p_holm"]
 
 
 def test_discovery_tree_finds_the_box_where_plans_match() -> None:

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from scenarios.cli import UsageError
-from scenarios.comparison import bootstrap_interval, compare, fisher_p, wilson_interval
+from scenarios.comparison import compare
 from scenarios.plans import builtin_plans
+from scenarios.report import comparison_table
 from scenarios.runner import costing_organization, equal_budget, expected_spend, run_many, run_one
 from scenarios.scenario import builtin_scenarios, load_scenario, parse_scenario, scenario_to_toml
 from scenarios.study import run_study
@@ -261,24 +262,9 @@ def test_expected_spend_is_zero_for_the_baseline():
 # -- the comparison --------------------------------------------------------------------------------
 
 
-def test_wilson_interval_matches_known_values():
-    iv = wilson_interval(0, 20)
-    assert iv.estimate == 0 and iv.lo == 0
-    assert iv.hi == pytest.approx(0.1611, abs=1e-4)
-    iv = wilson_interval(10, 20)
-    assert (iv.lo, iv.hi) == pytest.approx((0.2993, 0.7007), abs=1e-4)
-
-
-def test_bootstrap_interval_is_reproducible_and_brackets_the_mean():
-    x = np.random.default_rng(5).normal(10, 2, size=30)
-    a, b = bootstrap_interval(x), bootstrap_interval(x)
-    assert a == b
-    assert a.estimate == pytest.approx(x.mean())
-    assert a.lo < a.estimate < a.hi
-    assert a.hi - a.lo < 4 * 2 / np.sqrt(30)  # about 2 x 1.96 standard errors wide
-
-
-def fake_runs(tipped: dict[str, list[int]], final: dict[str, list[float]]) -> pd.DataFrame:
+def fake_runs(
+    tipped: dict[str, list[int]], final: dict[str, list[float]], cost: float = 100.0
+) -> pd.DataFrame:
     rows = []
     for plan, flags in tipped.items():
         for seed, (t, f) in enumerate(zip(flags, final[plan], strict=True)):
@@ -292,55 +278,47 @@ def fake_runs(tipped: dict[str, list[int]], final: dict[str, list[float]]) -> pd
                     "final_loyalty": 0.5,
                     "total_revenue": 1e6,
                     "total_attrition": 10.0,
-                    "total_cost": 100.0,
+                    "total_cost": cost if plan != "none" else 0.0,
                 }
             )
     return pd.DataFrame(rows)
 
 
-@pytest.mark.parametrize("names", [("alpha", "beta"), ("rocket", "pilot"), ("pilot", "rocket")])
-def test_verdict_follows_the_numbers_not_the_names(names):
-    strong, weak = names
+def test_comparison_tests_every_pair_and_states_its_power():
     runs = fake_runs(
-        {strong: [1] * 10, weak: [0] * 10},
-        {strong: [0.95] * 10, weak: [0.05] * 10},
+        {"none": [0] * 10, "a": [1] * 10, "b": [1] * 5 + [0] * 5},
+        {"none": [0.1] * 10, "a": [0.9] * 10, "b": [0.9] * 5 + [0.2] * 5},
     )
-    for order in ([strong, weak], [weak, strong]):
-        result = compare(runs, order, {strong: 100.0, weak: 100.0})
-        assert result.ranking == [strong, weak]
-        assert result.verdict.best == strong
-        assert result.verdict.significant
-        assert result.verdict.criterion == "tipping probability"
-        assert result.verdict.fisher_p == pytest.approx(fisher_p(10, 10, 0, 10))
-        assert f"{strong} is better than {weak}" in result.verdict.text
+    result = compare(runs, ["none", "a", "b"], {"none": 0.0, "a": 100.0, "b": 100.0}, budget=100.0)
+    pairs = result.pairs_table()
+    assert sorted(zip(pairs["plan"], pairs["versus"], strict=True)) == [
+        ("a", "b"),
+        ("a", "none"),
+        ("b", "none"),
+    ]
+    assert result.evidence.family == 6
+    assert (pairs["mcnemar_p_holm"] >= pairs["mcnemar_p"]).all()
+    assert result.power.startswith("Power: with 10 paired seeds and 6 tests")
+    assert result.table().set_index("plan").loc["a", "spend_vs_budget"] == pytest.approx(0.0)
 
 
-def test_verdict_says_when_a_lead_is_not_significant():
-    runs = fake_runs(
-        {"a": [1, 1, 0, 0], "b": [1, 0, 0, 0]}, {"a": [0.9, 0.9, 0.1, 0.1], "b": [0.9, 0.1, 0.1, 0.1]}
-    )
-    result = compare(runs, ["a", "b"], {"a": 1.0, "b": 1.0})
-    assert result.verdict.best == "a"
-    assert not result.verdict.significant
-    assert "NOT significant" in result.verdict.text
+def test_a_plan_that_cannot_spend_is_flagged_in_table_and_verdict():
+    runs = fake_runs({"a": [1] * 10, "b": [0] * 10}, {"a": [0.9] * 10, "b": [0.1] * 10}, cost=600.0)
+    note = "b cannot spend the budget even at full coverage (expected spend 600 of 1,000)"
+    result = compare(runs, ["a", "b"], {"a": 1000.0, "b": 600.0}, budget=1000.0, cannot_spend={"b": note})
+    table = result.table().set_index("plan")
+    assert not table.loc["b", "can_spend"] and table.loc["a", "can_spend"]
+    assert table.loc["b", "spend_vs_budget"] == pytest.approx(-0.4)
+    assert note in result.verdict.text
+    assert "CANNOT SPEND" in comparison_table(result)
 
 
-def test_equal_tipping_falls_back_to_final_share():
-    runs = fake_runs(
-        {"a": [0] * 8, "b": [0] * 8}, {"a": [0.1] * 8, "b": [0.3, 0.31, 0.32, 0.33, 0.34, 0.35, 0.36, 0.37]}
-    )
-    result = compare(runs, ["a", "b"], {"a": 1.0, "b": 1.0})
-    assert result.verdict.best == "b"
-    assert result.verdict.criterion == "final above-the-line share"
-    assert result.verdict.significant and result.verdict.mannwhitney_p < 0.01
-
-
-def test_identical_outcomes_are_called_a_tie():
-    runs = fake_runs({"a": [0] * 5, "b": [0] * 5}, {"a": [0.0] * 5, "b": [0.0] * 5})
-    result = compare(runs, ["a", "b"], {"a": 1.0, "b": 1.0})
-    assert result.verdict.criterion == "tie" and not result.verdict.significant
-    assert result.ranks == {"a": 1, "b": 1}
-    assert result.verdict.text.startswith("Verdict: no plan is better: a and b tie")
+def test_study_flags_a_plan_too_small_for_its_budget():
+    scenario = load_scenario("classroom").with_overrides(weeks=4, seeds=(0, 1), budget=1e9)
+    study = run_study(scenario, workers=1, progress=False)
+    flagged = {s.plan for s in study.comparison.stats if not s.can_spend}
+    assert flagged == {name for name, plan in study.plans.items() if plan.waves}
+    assert flagged and all(f"{name} cannot spend" in study.comparison.verdict.text for name in flagged)
 
 
 def test_scenario_text_round_trip_keeps_user_plan_details(tmp_path):
