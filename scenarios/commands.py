@@ -11,7 +11,7 @@ from typing import Any
 from scenarios.cli import UsageError
 from scenarios.outputs import STUDY, check_destination, default_output, output_name
 from scenarios.plans import builtin_plans
-from scenarios.runner import default_workers, equal_budget, expected_spend
+from scenarios.runner import budget_fits, default_workers, expected_spend
 from scenarios.scenario import Scenario, builtin_scenarios, load_scenario
 
 # scenarios.study (pandas, scipy.stats, matplotlib) is imported inside the
@@ -260,9 +260,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """``blueline validate``: read and check a scenario file."""
     s = load_scenario(args.file)
     default_output(s.name, s.source)  # the name must make a safe folder name
-    scaled = equal_budget(s.plans, s.params, s.budget)
-    spend = expected_spend(scaled, s.params)
-    short = [n for n, p in scaled.items() if p.waves and spend[n] < 0.99 * s.budget]
+    short = [n for n, fit in budget_fits(s.plans, s.params, s.budget, s.weeks).items() if not fit.can_spend]
     staff = sum(d.frontline for d in s.params.departments)
     print(
         f"ok: {args.file}: scenario {s.name!r}: {len(s.params.departments)} departments, {staff} frontline "

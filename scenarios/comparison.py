@@ -29,9 +29,6 @@ from scenarios.verdict import (
     wilson_interval,
 )
 
-SPEND_TOLERANCE = 0.01
-"""Realised spend within this share of the budget counts as spending it."""
-
 OUTCOMES = (
     ("final_above_line", "final above the line", "share"),
     ("final_loyalty", "final loyalty", "share"),

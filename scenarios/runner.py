@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from scenarios.worker_pool import stop_pool, worker_pool
-from sim import CultureModel, ModelParams, Plan, expected_cost, scale_to_budget
+from sim import BudgetFit, CultureModel, ModelParams, Plan, expected_cost, fit_to_budget, scale_to_budget
 from sim.organization import build_organization
 
 
@@ -64,6 +64,20 @@ def equal_budget(plans: dict[str, Plan], params: ModelParams, budget: float) -> 
     org = costing_organization(params)
     return {
         name: scale_to_budget(plan, org, budget, params) if plan.waves else plan
+        for name, plan in plans.items()
+    }
+
+
+def budget_fits(
+    plans: dict[str, Plan], params: ModelParams, budget: float, weeks: int
+) -> dict[str, BudgetFit]:
+    """Every plan fitted to spend ``budget`` within ``weeks`` (see :func:`sim.fit_to_budget`).
+
+    A plan without waves is kept as it is (it spends nothing, by design).
+    """
+    org = costing_organization(params)
+    return {
+        name: fit_to_budget(plan, org, budget, params, weeks) if plan.waves else BudgetFit(plan, 0.0, True)
         for name, plan in plans.items()
     }
 

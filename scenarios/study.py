@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from scenarios.comparison import SPEND_TOLERANCE, Comparison, compare
+from scenarios.comparison import Comparison, compare
 from scenarios.figures import MAIN_FIGURE, write_figures
 from scenarios.outputs import atomic_folder, write_table, write_versions
 from scenarios.report import report_markdown
-from scenarios.runner import RunResult, equal_budget, expected_spend, run_many
+from scenarios.runner import RunResult, budget_fits, run_many
 from scenarios.scenario import Scenario, horizon_notes, scenario_to_toml
 from scenarios.verdict import MIN_EFFECT
 from sim import Plan
@@ -67,14 +67,15 @@ def run_study(
     min_effect : float
         Smallest difference in P(tip) (or final share) the verdict calls a difference.
     """
-    plans = equal_budget(scenario.plans, scenario.params, scenario.budget)
-    expected = expected_spend(plans, scenario.params)
+    fits = budget_fits(scenario.plans, scenario.params, scenario.budget, scenario.weeks)
+    plans = {name: fit.plan for name, fit in fits.items()}
+    expected = {name: fit.expected_spend for name, fit in fits.items()}
     notes = horizon_notes(scenario)
     cannot_spend = {
-        name: f"{name} cannot spend the budget even at full coverage (expected spend {expected[name]:,.0f} "
-        f"of {scenario.budget:,.0f})"
-        for name, plan in plans.items()
-        if plan.waves and expected[name] < (1 - SPEND_TOLERANCE) * scenario.budget
+        name: f"{name} cannot spend the budget even at full coverage and the longest sustaining burn "
+        f"(expected spend {fit.expected_spend:,.0f} of {scenario.budget:,.0f})"
+        for name, fit in fits.items()
+        if not fit.can_spend
     }
     notes += [f"note: {text}" for text in cannot_spend.values()]
     total = len(plans) * len(scenario.seeds)
