@@ -6,7 +6,7 @@ import math
 
 from scenarios.comparison import OUTCOMES, Comparison, spend_vs_budget
 from scenarios.scenario import Scenario
-from scenarios.verdict import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Interval
+from scenarios.verdict import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Interval, points_text, share_text
 
 
 def _scale(x: float) -> tuple[float, str]:
@@ -101,10 +101,10 @@ def pairs_table(comparison: Comparison) -> str:
             [
                 r["plan"],
                 r["versus"],
-                f"{100 * tip.estimate:+.0f} pts ({100 * tip.lo:+.0f} to {100 * tip.hi:+.0f})",
+                points_text(tip),
                 f"{r['only_plan_tipped']} / {r['only_versus_tipped']} of {r['paired_seeds']}",
                 f"{r['mcnemar_p']:.2g} ({r['mcnemar_p_holm']:.2g})",
-                f"{share.estimate:+.2f} ({share.lo:+.2f} to {share.hi:+.2f})",
+                share_text(share),
                 f"{r['wilcoxon_p']:.2g} ({r['wilcoxon_p_holm']:.2g})",
             ]
         )

@@ -13,6 +13,14 @@ import pandas as pd
 from tqdm import tqdm
 
 from scenarios.comparison import Comparison, compare
+from scenarios.explain import (
+    Explanation,
+    chosen_ingredients,
+    design_cells,
+    explain,
+    explanation_markdown,
+    write_explanation,
+)
 from scenarios.figures import MAIN_FIGURE, write_figures
 from scenarios.outputs import atomic_folder, write_table, write_versions
 from scenarios.report import report_markdown
@@ -42,6 +50,8 @@ class Study:
         Statistics, ranking and verdict.
     notes : list of str
         Things the reader should know (waves cut by the horizon, budgets a plan cannot spend).
+    attribution : Explanation or None
+        The top two plans' difference split into ingredients (None when not asked, or not possible).
     """
 
     scenario: Scenario
@@ -51,10 +61,15 @@ class Study:
     weekly: pd.DataFrame
     comparison: Comparison
     notes: list[str]
+    attribution: Explanation | None = None
 
 
 def run_study(
-    scenario: Scenario, workers: int | None = None, progress: bool = True, min_effect: float = MIN_EFFECT
+    scenario: Scenario,
+    workers: int | None = None,
+    progress: bool = True,
+    min_effect: float = MIN_EFFECT,
+    attribute: bool = False,
 ) -> Study:
     """Scale the plans to the budget, run every (plan, seed), compare.
 
@@ -66,6 +81,9 @@ def run_study(
         Show a tqdm progress bar on stderr.
     min_effect : float
         Smallest difference in P(tip) (or final share) the verdict calls a difference.
+    attribute : bool
+        Also split the difference between the top two plans into ingredients
+        (:mod:`scenarios.explain`; up to 2^5 more plans over the same seeds).
     """
     fits = budget_fits(scenario.plans, scenario.params, scenario.budget, scenario.weeks)
     plans = {name: fit.plan for name, fit in fits.items()}
@@ -85,7 +103,32 @@ def run_study(
         )
     runs = runs_table(results, expected)
     comparison = compare(runs, list(plans), expected, scenario.budget, cannot_spend, min_effect)
-    return Study(scenario, plans, expected, runs, weekly_table(results), comparison, notes)
+    study = Study(scenario, plans, expected, runs, weekly_table(results), comparison, notes)
+    if attribute:
+        study.attribution = attribute_top_two(study, workers, progress)
+    return study
+
+
+def attribute_top_two(study: Study, workers: int | None, progress: bool) -> Explanation | None:
+    """Explain the difference between the two plans ranked first (a note says why when it cannot)."""
+    scenario = study.scenario
+    if len(study.comparison.ranking) < 2:
+        return None
+    first, second = (scenario.plans[name] for name in study.comparison.ranking[:2])
+    try:
+        names = chosen_ingredients(first, second) if first.waves and second.waves else []
+    except ValueError as err:
+        study.notes.append(f"note: no attribution: {err}")
+        return None
+    if not names:
+        empty = first.name if not first.waves else second.name
+        study.notes.append(f"note: no attribution of {first.name} vs {second.name}: {empty} has no waves")
+        return None
+    cells = len(design_cells(names)[1])
+    with tqdm(
+        total=cells * len(scenario.seeds), desc="attribution", unit="run", disable=not progress, leave=False
+    ) as bar:
+        return explain(scenario, first, second, workers=workers, progress=bar.update)
 
 
 def runs_table(results: list[RunResult], expected: dict[str, float]) -> pd.DataFrame:
@@ -135,7 +178,13 @@ def write_study(study: Study, out: Path, header: str = "", force: bool = False) 
             labels,
             tmp,
         )
-        (tmp / "report.md").write_text(report_markdown(scenario, study.comparison, study.notes, captions))
+        attribution = ""
+        if study.attribution is not None:
+            write_explanation(study.attribution, tmp)
+            attribution = explanation_markdown(study.attribution)
+        (tmp / "report.md").write_text(
+            report_markdown(scenario, study.comparison, study.notes, captions, attribution)
+        )
         (tmp / "scenario.toml").write_text(scenario_to_toml(scenario, header, complete=True))
         write_versions(tmp)
     return Path(out) / MAIN_FIGURE

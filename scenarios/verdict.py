@@ -350,7 +350,7 @@ def decide(
         criterion, diff, p = TIPPING, test.tip_difference, test.mcnemar_p_holm
         best, beaten = leader.plan, others
         how = (
-            f"{tips}, difference {_points(diff)}; exact McNemar on {test.pairs} paired seeds "
+            f"{tips}, difference {points_text(diff)}; exact McNemar on {test.pairs} paired seeds "
             f"({test.mcnemar.only_first} where only {leader.plan} tipped, {test.mcnemar.only_second} where only "
             f"{second.plan} did), Holm-adjusted p = {_p(p)} {tail}"
         )
@@ -361,14 +361,14 @@ def decide(
             test = test.oriented(best)
         diff = test.share_difference
         how = (
-            f"{shares}, difference {_share(test.oriented(leader.plan).share_difference)}; Wilcoxon signed-rank "
+            f"{shares}, difference {share_text(test.oriented(leader.plan).share_difference)}; Wilcoxon signed-rank "
             f"on {test.pairs} paired seeds, Holm-adjusted p = {_p(p)} {tail}; {tips} (less than the minimum "
             f"effect of {100 * min_effect:.0f} points)"
         )
     else:
         text = (
             f"Verdict: {NO_CLEAR_DIFFERENCE} between {leader.plan} and {others}: {tips} "
-            f"(difference {_points(test.tip_difference)}) and {shares} (difference {_share(test.share_difference)}) "
+            f"(difference {points_text(test.tip_difference)}) and {shares} (difference {share_text(test.share_difference)}) "
             f"are both below the minimum effect of {100 * min_effect:.0f} points (--min-effect).{notes}"
         )
         return Verdict(
@@ -418,12 +418,14 @@ def _count(s: Standing) -> str:
     return f"{s.tipped}/{s.runs}"
 
 
-def _points(iv: Interval) -> str:
-    return f"{100 * iv.estimate:+.0f} points (95% CI {100 * iv.lo:+.0f} to {100 * iv.hi:+.0f})"
+def points_text(iv: Interval) -> str:
+    """A difference in a probability as percentage points with its interval: ``+35 pts (+15 to +55)``."""
+    return f"{100 * iv.estimate:+.0f} pts ({100 * iv.lo:+.0f} to {100 * iv.hi:+.0f})"
 
 
-def _share(iv: Interval) -> str:
-    return f"{iv.estimate:+.2f} (95% CI {iv.lo:+.2f} to {iv.hi:+.2f})"
+def share_text(iv: Interval) -> str:
+    """A difference in a share with its interval: ``+0.24 (+0.20 to +0.28)``."""
+    return f"{iv.estimate:+.2f} ({iv.lo:+.2f} to {iv.hi:+.2f})"
 
 
 def _p(p: float) -> str:
