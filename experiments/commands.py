@@ -258,9 +258,11 @@ def cmd_atlas(args: argparse.Namespace) -> int:
         plot_atlas(table, list(experiment.plans), tmp, _title(experiment))
     _write_csv(table, out / "atlas.csv")
     counts = table["winner"].value_counts()
+    wins = [f"{w}: {n} cells" for w, n in counts.items() if w != NO_WINNER]
     print(
-        ", ".join(f"{w}: {n} cells" for w, n in counts.items() if w != NO_WINNER)
-        + f"; {NO_WINNER}: {counts.get(NO_WINNER, 0)} cells"
+        "; ".join(
+            [", ".join(wins) or "no plan wins a cell", f"{NO_WINNER}: {counts.get(NO_WINNER, 0)} cells"]
+        )
     )
     print(atlas_power(rows, table, effect))
     _wrote(out / "atlas.png", out / "atlas.csv")

@@ -200,6 +200,7 @@ def _header(command: str, scenario: Scenario) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``blueline compare``: the equal-budget comparison."""
+    from scenarios.explain import explanation_markdown
     from scenarios.report import comparison_table, pairs_table
     from scenarios.study import run_study, write_study
 
@@ -226,6 +227,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(study.comparison.evidence.pairs) > 1:
         print()
         print(pairs_table(study.comparison))
+    if study.attribution is not None:
+        print()
+        print(explanation_markdown(study.attribution, figure=None))
     print()
     print(f"report: {out / 'report.md'}")
     print(f"main plot: {main_plot}")

@@ -420,12 +420,18 @@ def _count(s: Standing) -> str:
 
 def points_text(iv: Interval) -> str:
     """A difference in a probability as percentage points with its interval: ``+35 pts (+15 to +55)``."""
-    return f"{100 * iv.estimate:+.0f} pts ({100 * iv.lo:+.0f} to {100 * iv.hi:+.0f})"
+    if not all(map(math.isfinite, (iv.lo, iv.estimate, iv.hi))):
+        return "–"
+    lo, est, hi = (round(100 * x) for x in (iv.lo, iv.estimate, iv.hi))
+    return f"{est:+} pts ({lo:+} to {hi:+})"
 
 
 def share_text(iv: Interval) -> str:
     """A difference in a share with its interval: ``+0.24 (+0.20 to +0.28)``."""
-    return f"{iv.estimate:+.2f} ({iv.lo:+.2f} to {iv.hi:+.2f})"
+    if not all(map(math.isfinite, (iv.lo, iv.estimate, iv.hi))):
+        return "–"
+    lo, est, hi = (round(x, 2) + 0.0 for x in (iv.lo, iv.estimate, iv.hi))  # + 0.0: no "-0.00"
+    return f"{est:+.2f} ({lo:+.2f} to {hi:+.2f})"
 
 
 def _p(p: float) -> str:
