@@ -113,7 +113,7 @@ def register(subparsers: Any) -> None:
         help="list the built-in rollout plans",
         description="List the built-in plans, their waves, and what each would spend as written on "
         "the default organization (runs rescale coverage to the scenario's budget).",
-        epilog="examples:\n  blueline plans\n  blueline run default --plan sponsored_pilot",
+        epilog="examples:\n  blueline plans\n  blueline run default --plan frontline_pilot",
         formatter_class=RAW,
     )
     p.set_defaults(func=cmd_plans)

@@ -29,6 +29,9 @@ from scenarios.verdict import (
     wilson_interval,
 )
 
+SPEND_TOLERANCE = 0.01
+"""Mean realised spend this far from the budget (relative) gets a note: equal budgets should be equal spend."""
+
 OUTCOMES = (
     ("final_above_line", "final above the line", "share"),
     ("final_loyalty", "final loyalty", "share"),
@@ -113,6 +116,18 @@ class Comparison:
             row["can_spend"] = s.can_spend
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def spend_notes(self) -> list[str]:
+        """A note for each plan whose mean realised spend is more than :data:`SPEND_TOLERANCE` off the budget."""
+        notes = []
+        for s in self.stats:
+            gap = spend_vs_budget(s, self.budget)
+            if s.can_spend and abs(gap) > SPEND_TOLERANCE:
+                notes.append(
+                    f"note: {s.plan} spent {100 * gap:+.1f}% against the budget on average over its runs "
+                    f"(more than {100 * SPEND_TOLERANCE:.0f}% off; expected spend {s.expected_spend:,.0f})"
+                )
+        return notes
 
     def pairs_table(self) -> pd.DataFrame:
         """Every pair of plans tested seed by seed, leader-first in ranking order (numbers)."""

@@ -103,6 +103,7 @@ def run_study(
         )
     runs = runs_table(results, expected)
     comparison = compare(runs, list(plans), expected, scenario.budget, cannot_spend, min_effect)
+    notes += comparison.spend_notes()
     study = Study(scenario, plans, expected, runs, weekly_table(results), comparison, notes)
     if attribute:
         study.attribution = attribute_top_two(study, workers, progress)

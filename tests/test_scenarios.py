@@ -313,6 +313,19 @@ def test_a_plan_that_cannot_spend_is_flagged_in_table_and_verdict():
     assert "CANNOT SPEND" in comparison_table(result)
 
 
+def test_realised_spend_off_the_budget_by_more_than_one_percent_gets_a_note():
+    runs = pd.concat(
+        [
+            fake_runs({"a": [1] * 4}, {"a": [0.9] * 4}, cost=1005.0),
+            fake_runs({"b": [0] * 4}, {"b": [0.1] * 4}, cost=1040.0),
+        ]
+    )
+    result = compare(runs, ["a", "b"], {"a": 1000.0, "b": 1000.0}, budget=1000.0)
+    assert result.spend_notes() == [
+        "note: b spent +4.0% against the budget on average over its runs (more than 1% off; expected spend 1,000)"
+    ]
+
+
 def test_study_flags_a_plan_too_small_for_its_budget():
     scenario = load_scenario("classroom").with_overrides(weeks=4, seeds=(0, 1), budget=1e9)
     study = run_study(scenario, workers=1, progress=False)
