@@ -182,8 +182,8 @@ BAD_INPUTS = {
         "plans.late.waves[0].start=30: starts after the horizon weeks=20; allowed: 0 to 19",
     ),
     "staged wave after the horizon": (
-        'budget = 1\nweeks = 100\nplans = ["pilot"]\n',
-        "plans.pilot.waves[0].every=30: its last department starts in week 150",
+        'budget = 1\nweeks = 100\nplans = ["frontline_pilot"]\n',
+        "plans.frontline_pilot.waves[0].every=30: its last department starts in week 150",
     ),
     "no frontline staff": (
         'budget = 1\nplans = ["none"]\n[[organization.departments]]\nname = "a"\nfrontline = 0\n',
@@ -237,7 +237,7 @@ def test_shorter_horizon_from_the_command_line_is_noted_not_refused():
 
     scenario = load_scenario("default").with_overrides(weeks=40)
     notes = horizon_notes(scenario)
-    assert any(n.startswith("note: pilot: 4 of 6 wave stages start after week 40") for n in notes)
+    assert any(n.startswith("note: frontline_pilot: 4 of 6 wave stages start after week 40") for n in notes)
     assert any(n.startswith("note: rocket:") for n in notes)
 
 
