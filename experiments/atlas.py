@@ -50,7 +50,9 @@ def atlas_table(
     keys, evidence = [], []
     for (xv, yv), cell in rows.groupby([x, y], sort=True):
         keys.append((xv, yv, len(cell)))
-        evidence.append(paired_evidence(cell, [p for p in plans if p in set(cell["plan"])]))
+        evidence.append(
+            paired_evidence(cell, [p for p in plans if p in set(cell["plan"])], ("point", "seed"))
+        )
     cells = [
         {x: xv, y: yv, "runs": n, "holm_tests": e.family, **cell_row(e, min_effect)}
         for (xv, yv, n), e in zip(keys, holm_corrected(evidence), strict=True)

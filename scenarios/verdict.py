@@ -218,17 +218,30 @@ class Evidence:
         raise KeyError((first, second))
 
 
-def paired_evidence(runs: pd.DataFrame, plans: Sequence[str]) -> Evidence:
-    """Rank ``plans`` and test every pair on the seeds both ran.
+def paired_evidence(runs: pd.DataFrame, plans: Sequence[str], pair_on: Sequence[str] = ("seed",)) -> Evidence:
+    """Rank ``plans`` and test every pair on the runs both share.
 
     Parameters
     ----------
     runs : DataFrame
-        One row per run, columns ``plan``, ``seed``, ``tipped``, ``final_above_line``.
+        One row per run, columns ``plan``, ``tipped``, ``final_above_line`` and ``pair_on``.
     plans : sequence of str
         The plans, in the order ties keep.
+    pair_on : sequence of str
+        Columns that identify a run of a plan and pair it with another plan's
+        (the seed; with the design point too when a table holds several points).
+
+    Raises
+    ------
+    ValueError
+        If two runs of one plan share the ``pair_on`` values.
     """
-    by_plan = {p: runs[runs["plan"] == p].set_index("seed") for p in plans}
+    by_plan = {p: runs[runs["plan"] == p].set_index(list(pair_on)) for p in plans}
+    for p, r in by_plan.items():
+        if not r.index.is_unique:
+            raise ValueError(
+                f"runs of plan {p} repeat {', '.join(pair_on)}: pair on columns that tell them apart"
+            )
     standings = [
         Standing(
             p,
@@ -391,9 +404,26 @@ def decide(
     return Verdict(leader.plan, second.plan, NO_CLEAR_DIFFERENCE, False, p, diff, text)
 
 
+def seeds_needed(delta: float, n_tests: int = 1, alpha: float = ALPHA, power: float = POWER) -> int:
+    """The fewest paired seeds whose :func:`detectable_difference` is at most ``delta`` (0 < delta <= 1)."""
+    lo, hi = 1, 1
+    while not detectable_difference(hi, n_tests, alpha, power) <= delta:  # NaN: not yet detectable
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if detectable_difference(mid, n_tests, alpha, power) <= delta else (mid, hi)
+    return hi
+
+
 def power_note(n_pairs: int, n_tests: int, min_effect: float = MIN_EFFECT, alpha: float = ALPHA) -> str:
     """What the number of seeds can tell apart, in one sentence."""
     delta = detectable_difference(n_pairs, n_tests, alpha)
+    needed = (
+        f" Detecting the minimum effect of {100 * min_effect:.0f} points would take about "
+        f"{seeds_needed(min_effect, n_tests, alpha):,} seeds."
+        if 0 < min_effect <= 1
+        else ""
+    )
     method = (
         f"exact McNemar at Holm's first-step level {alpha:g}/{n_tests}, {100 * POWER:.0f}% power, in the most "
         "favourable case where every seed on which only one plan tips favours the same plan"
@@ -401,12 +431,13 @@ def power_note(n_pairs: int, n_tests: int, min_effect: float = MIN_EFFECT, alpha
     if math.isnan(delta):
         return (
             f"Power: with {n_pairs} paired seeds and {n_tests} tests no difference in P(tip) can be significant "
-            f"({method}); use more seeds."
+            f"({method}); use more seeds.{needed}"
         )
     return (
         f"Power: with {n_pairs} paired seeds and {n_tests} tests, the smallest difference in P(tip) detected is "
         f"{100 * delta:.0f} percentage points ({method}; discordance both ways needs more); differences below "
-        f"the minimum effect of {100 * min_effect:.0f} points are called {NO_CLEAR_DIFFERENCE} whatever the p-value."
+        f"the minimum effect of {100 * min_effect:.0f} points are called {NO_CLEAR_DIFFERENCE} whatever the "
+        f"p-value.{needed}"
     )
 
 

@@ -20,6 +20,7 @@ from scenarios.verdict import (
     holm_corrected,
     mcnemar_exact,
     paired_evidence,
+    seeds_needed,
     wilcoxon_paired,
     wilson_interval,
 )
@@ -117,6 +118,11 @@ def test_detectable_difference_is_where_mcnemar_power_reaches_80_percent():
     assert math.isnan(detectable_difference(5, 1))  # 2 / 2**5 > 0.05: nothing can be detected
 
 
+def test_seeds_needed_is_the_fewest_that_detect_the_difference():
+    n = seeds_needed(0.10, 12)
+    assert detectable_difference(n, 12) <= 0.10 < detectable_difference(n - 1, 12)
+
+
 # -- the verdict ------------------------------------------------------------------------------------
 
 
@@ -183,3 +189,9 @@ def test_decide_refuses_uncorrected_evidence():
     runs = paired_runs({"a": [1] * 3, "b": [0] * 3})
     with pytest.raises(ValueError, match="holm_corrected"):
         decide(paired_evidence(runs, ["a", "b"]))
+
+
+def test_runs_that_repeat_a_seed_cannot_be_paired():
+    runs = pd.concat([paired_runs({"a": [1, 0], "b": [0, 0]})] * 2)
+    with pytest.raises(ValueError, match="runs of plan a repeat seed"):
+        paired_evidence(runs, ["a", "b"])
