@@ -22,6 +22,7 @@ from sim import RUNG_NAMES  # noqa: E402
 
 RUNG_COLOURS = {"blame": "#c0392b", "shame": "#e67e22", "justify": "#bdc3c7", "own": "#1f5fbf"}
 MAIN_FIGURE = "above_line.png"
+PAIRS_FIGURE = "pairs.png"
 
 
 def _colours(plans: list[str]) -> dict[str, str]:
@@ -148,6 +149,47 @@ def customers_figure(
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return pd.concat([loyalty, revenue], ignore_index=True)
+
+
+def pairs_figure(pairs: pd.DataFrame, min_effect: float, alpha: float, title: str, out: Path) -> None:
+    """Each pair's paired difference in P(tip) with its 95% interval; the minimum effect shaded.
+
+    ``pairs`` is :meth:`scenarios.comparison.Comparison.pairs_table`; a pair
+    is drawn solid when its Holm-adjusted McNemar p is below ``alpha`` and
+    the difference reaches ``min_effect``, hollow otherwise.
+    """
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(pairs) + 1.8), layout="constrained")
+    ax.axvspan(-100 * min_effect, 100 * min_effect, color="lightgrey", alpha=0.5, lw=0)
+    ax.axvline(0, color="black", lw=0.8)
+    for k, r in enumerate(pairs.itertuples()):
+        est, lo, hi = (100 * v for v in (r.p_tip_difference, r.p_tip_difference_lo, r.p_tip_difference_hi))
+        clear = r.mcnemar_p_holm < alpha and abs(r.p_tip_difference) >= min_effect
+        ax.errorbar(
+            est,
+            k,
+            xerr=[[est - lo], [hi - est]],
+            fmt="o",
+            color="#1f5fbf",
+            mfc="#1f5fbf" if clear else "white",
+            capsize=3,
+        )
+        ax.annotate(
+            f"Holm p = {r.mcnemar_p_holm:.2g}",
+            (hi, k),
+            xytext=(6, -3),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    ax.set_yticks(range(len(pairs)), [f"{r.plan} − {r.versus}" for r in pairs.itertuples()])
+    ax.invert_yaxis()
+    ax.set_xlim(-105, 125)
+    ax.set(
+        xlabel="difference in P(tip), percentage points (paired by seed, 95% bootstrap interval)",
+        title=f"{title}\nfilled: Holm-adjusted McNemar p < {alpha:g} and beyond the minimum effect (grey band)",
+    )
+    ax.grid(axis="x", alpha=0.3)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
 
 
 def write_figures(

@@ -21,12 +21,12 @@ from scenarios.explain import (
     explanation_markdown,
     write_explanation,
 )
-from scenarios.figures import MAIN_FIGURE, write_figures
+from scenarios.figures import MAIN_FIGURE, PAIRS_FIGURE, pairs_figure, write_figures
 from scenarios.outputs import atomic_folder, write_table, write_versions
 from scenarios.report import report_markdown
 from scenarios.runner import RunResult, budget_fits, run_many
 from scenarios.scenario import Scenario, horizon_notes, scenario_to_toml
-from scenarios.verdict import MIN_EFFECT
+from scenarios.verdict import ALPHA, MIN_EFFECT
 from sim import Plan
 
 
@@ -179,6 +179,10 @@ def write_study(study: Study, out: Path, header: str = "", force: bool = False) 
             labels,
             tmp,
         )
+        pairs = study.comparison.pairs_table()
+        if len(pairs):
+            pairs_figure(pairs, study.comparison.min_effect, ALPHA, title, tmp / PAIRS_FIGURE)
+            captions[PAIRS_FIGURE] = "Every pair of plans: paired difference in P(tip) with its 95% interval"
         attribution = ""
         if study.attribution is not None:
             write_explanation(study.attribution, tmp)

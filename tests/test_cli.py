@@ -24,6 +24,7 @@ OUTPUT_FILES = {
     "weekly.csv",
     "comparison.csv",
     "pairs.csv",
+    "pairs.png",
     "report.md",
     "scenario.toml",
     "versions.json",
