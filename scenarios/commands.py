@@ -139,7 +139,8 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         metavar="DIR",
-        help="output folder (default: results/SCENARIO, or results/SCENARIO-PLAN for run); replaced in one "
+        help="output folder (default: results/SCENARIO; results/SCENARIO-PLAN for run; "
+        "results/explain-PLAN_A-PLAN_B-SCENARIO for explain); replaced in one "
         "step once the new results are complete, and only if empty or written by blueline",
     )
     p.add_argument(
