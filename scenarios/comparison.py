@@ -119,15 +119,7 @@ class Comparison:
 
     def spend_notes(self) -> list[str]:
         """A note for each plan whose mean realised spend is more than :data:`SPEND_TOLERANCE` off the budget."""
-        notes = []
-        for s in self.stats:
-            gap = spend_vs_budget(s, self.budget)
-            if s.can_spend and abs(gap) > SPEND_TOLERANCE:
-                notes.append(
-                    f"note: {s.plan} spent {100 * gap:+.1f}% against the budget on average over its runs "
-                    f"(more than {100 * SPEND_TOLERANCE:.0f}% off; expected spend {s.expected_spend:,.0f})"
-                )
-        return notes
+        return [f"note: {note}" for s in self.stats if (note := _spent_off(s, self.budget))]
 
     def pairs_table(self) -> pd.DataFrame:
         """Every pair of plans tested seed by seed, leader-first in ranking order (numbers)."""
@@ -166,6 +158,17 @@ def spend_vs_budget(s: PlanStats, budget: float) -> float:
     if not budget or math.isnan(budget) or math.isnan(realised) or s.expected_spend == 0:
         return math.nan
     return realised / budget - 1
+
+
+def _spent_off(s: PlanStats, budget: float) -> str:
+    """Why a plan that could spend the budget is more than :data:`SPEND_TOLERANCE` off it ("" when it is not)."""
+    gap = spend_vs_budget(s, budget)
+    if not s.can_spend or not abs(gap) > SPEND_TOLERANCE:
+        return ""
+    return (
+        f"{s.plan} spent {100 * gap:+.1f}% against the budget on average over its runs "
+        f"(more than {100 * SPEND_TOLERANCE:.0f}% off; expected spend {s.expected_spend:,.0f})"
+    )
 
 
 def plan_stats(runs: pd.DataFrame, plan: str, expected_spend: float, can_spend: bool = True) -> PlanStats:
@@ -214,7 +217,8 @@ def compare(
     cannot_spend = dict(cannot_spend or {})
     all_stats = [plan_stats(runs, p, expected.get(p, math.nan), p not in cannot_spend) for p in plans]
     evidence = holm_corrected([paired_evidence(runs, plans)])[0]
-    verdict = decide(evidence, min_effect=min_effect, cannot_spend=cannot_spend)
+    spend_notes = {**{s.plan: note for s in all_stats if (note := _spent_off(s, budget))}, **cannot_spend}
+    verdict = decide(evidence, min_effect=min_effect, spend_notes=spend_notes)
     pairs = min((t.pairs for t in evidence.pairs), default=0)
     power = power_note(pairs, evidence.family, min_effect) if evidence.pairs else ""
     return Comparison(all_stats, evidence, verdict, budget, min_effect, power)

@@ -327,7 +327,7 @@ def decide(
     evidence: Evidence,
     min_effect: float = MIN_EFFECT,
     alpha: float = ALPHA,
-    cannot_spend: Mapping[str, str] | None = None,
+    spend_notes: Mapping[str, str] | None = None,
 ) -> Verdict:
     """The verdict on Holm-corrected evidence: leader against runner-up.
 
@@ -338,15 +338,20 @@ def decide(
 
     Parameters
     ----------
-    cannot_spend : mapping of str to str, optional
-        Plans that could not spend the budget, with a note each; named in the text.
+    spend_notes : mapping of str to str, optional
+        A note on each plan that did not spend the budget (could not, or
+        spent more or less than expected); the verdict repeats those on the
+        plans it names.
     """
     if not evidence.family and evidence.pairs:
         raise ValueError("decide() needs Holm-corrected evidence: call holm_corrected() first")
-    notes = "".join(
-        f" Note: {note}." for plan, note in (cannot_spend or {}).items() if plan in evidence.ranks
-    )
     leader = evidence.standings[0]
+    last_named = evidence.standings[min(1, len(evidence.standings) - 1)].plan  # the runner-up and its ties
+    notes = "".join(
+        f" Note: {spend_notes[s.plan]}."
+        for s in evidence.standings
+        if evidence.ranks[s.plan] <= evidence.ranks[last_named] and s.plan in (spend_notes or {})
+    )
     if len(evidence.standings) == 1:
         text = f"Verdict: only one plan ({leader.plan}); nothing to compare.{notes}"
         return Verdict(

@@ -181,8 +181,15 @@ def test_holm_counts_every_pair_of_every_cell():
 def test_a_plan_that_cannot_spend_is_named_in_the_verdict():
     runs = paired_runs({"a": [1] * 10, "b": [0] * 10})
     note = "b cannot spend the budget (expected spend 1,000 of 5,000)"
-    verdict = verdict_of(runs, ["a", "b"], cannot_spend={"b": note})
+    verdict = verdict_of(runs, ["a", "b"], spend_notes={"b": note})
     assert note in verdict.text
+
+
+def test_the_verdict_repeats_spend_notes_only_for_the_plans_it_names():
+    runs = paired_runs({"a": [1] * 10, "b": [0] * 10, "c": [0] * 5 + [1] * 5})
+    notes = {"a": "a spent +3.0% against the budget", "b": "b spent -5.0% against the budget"}
+    verdict = verdict_of(runs, ["a", "b", "c"], spend_notes=notes)
+    assert notes["a"] in verdict.text and notes["b"] not in verdict.text  # b ranks third
 
 
 def test_decide_refuses_uncorrected_evidence():
