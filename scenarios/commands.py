@@ -18,8 +18,6 @@ from scenarios.scenario import Scenario, builtin_scenarios, load_scenario
 # commands that run something, so `blueline --help` and the listings start fast.
 
 RAW = argparse.RawDescriptionHelpFormatter
-MAX_EXPLAIN_RUNS = 20_000
-"""Refused before starting: 2^5 plans x 625 seeds, hours on a laptop."""
 
 
 def register(subparsers: Any) -> None:
@@ -243,6 +241,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     from scenarios.explain import (
         FIGURE,
+        MAX_RUNS,
         chosen_ingredients,
         design_cells,
         effects_table,
@@ -269,10 +268,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise UsageError(f"--only: {err}" if args.only else str(err)) from None
     runs = len(design_cells(names)[1]) * len(scenario.seeds)
-    if runs > MAX_EXPLAIN_RUNS:
+    if runs > MAX_RUNS:
         raise UsageError(
             f"{runs:,} runs ({len(design_cells(names)[1])} plans x {len(scenario.seeds)} seeds): more than "
-            f"{MAX_EXPLAIN_RUNS:,}; use fewer seeds (--n-seeds) or ingredients (--only)"
+            f"{MAX_RUNS:,}; use fewer seeds (--n-seeds) or ingredients (--only)"
         )
     out = args.out if args.out is not None else Path("results") / f"explain-{a.name}-{b.name}-{scenario.name}"
     with tqdm(total=runs, desc="explain", unit="run", disable=args.quiet, leave=False) as bar:

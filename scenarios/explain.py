@@ -33,6 +33,8 @@ from scenarios.verdict import Interval, bootstrap_interval, points_text, share_t
 from sim import Plan
 
 MAX_FACTORIAL = 5
+MAX_RUNS = 20_000
+"""More runs than this are refused before starting (2^5 plans x 625 seeds: hours on a laptop)."""
 OUTCOMES = (("tipped", "P(tip)"), ("final_above_line", "final share above the line"))
 FIGURE = "attribution.png"
 

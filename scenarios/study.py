@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from scenarios.comparison import Comparison, compare
 from scenarios.explain import (
+    MAX_RUNS,
     Explanation,
     chosen_ingredients,
     design_cells,
@@ -126,6 +127,12 @@ def attribute_top_two(study: Study, workers: int | None, progress: bool) -> Expl
         study.notes.append(f"note: no attribution of {first.name} vs {second.name}: {empty} has no waves")
         return None
     cells = len(design_cells(names)[1])
+    if cells * len(scenario.seeds) > MAX_RUNS:
+        study.notes.append(
+            f"note: no attribution: {cells * len(scenario.seeds):,} runs is more than {MAX_RUNS:,}; "
+            f"run blueline explain {first.name} {second.name} with fewer seeds"
+        )
+        return None
     with tqdm(
         total=cells * len(scenario.seeds), desc="attribution", unit="run", disable=not progress, leave=False
     ) as bar:
