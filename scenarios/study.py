@@ -117,14 +117,14 @@ def attribute_top_two(study: Study, workers: int | None, progress: bool) -> Expl
     if len(study.comparison.ranking) < 2:
         return None
     first, second = (scenario.plans[name] for name in study.comparison.ranking[:2])
+    empty = [p.name for p in (first, second) if not p.waves]
+    if empty:
+        study.notes.append(f"note: no attribution of {first.name} vs {second.name}: {empty[0]} has no waves")
+        return None
     try:
-        names = chosen_ingredients(first, second) if first.waves and second.waves else []
+        names = chosen_ingredients(first, second)
     except ValueError as err:
         study.notes.append(f"note: no attribution: {err}")
-        return None
-    if not names:
-        empty = first.name if not first.waves else second.name
-        study.notes.append(f"note: no attribution of {first.name} vs {second.name}: {empty} has no waves")
         return None
     cells = len(design_cells(names)[1])
     if cells * len(scenario.seeds) > MAX_RUNS:
@@ -176,7 +176,8 @@ def write_study(study: Study, out: Path, header: str = "", force: bool = False) 
         write_table(study.runs, tmp, "runs")
         write_table(study.weekly, tmp, "weekly")
         study.comparison.table().to_csv(tmp / "comparison.csv", index=False)
-        study.comparison.pairs_table().to_csv(tmp / "pairs.csv", index=False)
+        pairs = study.comparison.pairs_table()
+        pairs.to_csv(tmp / "pairs.csv", index=False)
         captions = write_figures(
             study.weekly,
             list(study.plans),
@@ -186,7 +187,6 @@ def write_study(study: Study, out: Path, header: str = "", force: bool = False) 
             labels,
             tmp,
         )
-        pairs = study.comparison.pairs_table()
         if len(pairs):
             pairs_figure(pairs, study.comparison.min_effect, ALPHA, title, tmp / PAIRS_FIGURE)
             captions[PAIRS_FIGURE] = "Every pair of plans: paired difference in P(tip) with its 95% interval"
