@@ -69,7 +69,9 @@ class Explanation:
     runs : DataFrame
         One row per cell and seed: ``cell`` (plan name), ``seed``, ``tipped``, ``final_above_line``.
     main : list of Effect
-        One per ingredient.
+        One per ingredient: averaged over the other ingredients (factorial), or swapped alone.
+    alone : list of Effect
+        One per ingredient: A with that one ingredient of B, against A.
     interaction : Effect or None
         The two-way interaction largest in P(tip) (then in final share); factorial designs only.
     notes : list of str
@@ -84,6 +86,7 @@ class Explanation:
     cells: dict[frozenset[str], Plan]
     runs: pd.DataFrame
     main: list[Effect]
+    alone: list[Effect]
     interaction: Effect | None
     notes: list[str]
 
@@ -169,14 +172,14 @@ def explain(
             for r in results
         ]
     )
-    main, interaction = effects(runs, {s: p.name for s, p in cells.items()}, names, design)
-    return Explanation(scenario, a, b, names, design, cells, runs, main, interaction, notes)
+    main, alone, interaction = effects(runs, {s: p.name for s, p in cells.items()}, names, design)
+    return Explanation(scenario, a, b, names, design, cells, runs, main, alone, interaction, notes)
 
 
 def effects(
     runs: pd.DataFrame, cells: dict[frozenset[str], str], names: Sequence[str], design: str
-) -> tuple[list[Effect], Effect | None]:
-    """Main effects of each ingredient and the largest two-way interaction, paired by seed.
+) -> tuple[list[Effect], list[Effect], Effect | None]:
+    """Each ingredient's main effect and its effect swapped alone, and the largest two-way interaction.
 
     Parameters
     ----------
@@ -184,6 +187,9 @@ def effects(
         Columns ``cell``, ``seed``, ``tipped``, ``final_above_line``.
     cells : dict of frozenset to str
         Each set of B's ingredients and the name of its cell in ``runs``.
+    design : str
+        ``"factorial"``: main effects average over the other ingredients;
+        otherwise main effects are the single swaps and there is no interaction.
     """
     y = {
         column: runs.pivot(index="seed", columns="cell", values=column).astype(float)
@@ -198,9 +204,9 @@ def effects(
             bootstrap_interval(per_seed["final_above_line"].to_numpy()),
         )
 
+    alone = [term({frozenset([n]): 1.0, frozenset(): -1.0}, (n,)) for n in names]
     if design != "factorial":
-        base = frozenset[str]()
-        return [term({frozenset([n]): 1.0, base: -1.0}, (n,)) for n in names], None
+        return alone, alone, None
     scale = 1 / 2 ** (len(names) - 1)
 
     def sign(s: frozenset[str], members: tuple[str, ...]) -> float:
@@ -213,7 +219,7 @@ def effects(
         key=lambda e: (abs(_or_zero(e.p_tip.estimate)), abs(_or_zero(e.final_above_line.estimate))),
         default=None,
     )
-    return main, largest
+    return main, alone, largest
 
 
 def core_differences(a: Plan, b: Plan) -> list[str]:
@@ -234,6 +240,7 @@ def core_differences(a: Plan, b: Plan) -> list[str]:
 
 def effects_table(expl: Explanation) -> pd.DataFrame:
     """The effects as numbers: one row per term (main effects, then the largest interaction)."""
+    alone = {e.term[0]: e for e in expl.alone}
     rows = []
     for kind, effect in [("main", e) for e in expl.main] + (
         [("interaction", expl.interaction)] if expl.interaction else []
@@ -244,6 +251,10 @@ def effects_table(expl: Explanation) -> pd.DataFrame:
             row[expl.b.name] = describe(expl.b, effect.term[0])
         for column, iv in (("p_tip", effect.p_tip), ("final_above_line", effect.final_above_line)):
             row.update({f"{column}_effect": iv.estimate, f"{column}_lo": iv.lo, f"{column}_hi": iv.hi})
+        if kind == "main":
+            single = alone[effect.term[0]]
+            row["p_tip_alone"] = single.p_tip.estimate
+            row["final_above_line_alone"] = single.final_above_line.estimate
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -260,21 +271,22 @@ def explanation_markdown(expl: Explanation, figure: str | None = FIGURE, level: 
         f"({expl.design}: {len(expl.cells)} plans, each fitted to spend {expl.scenario.budget:,.0f}, "
         f"{seeds} paired seeds, {expl.scenario.weeks} weeks). An effect is the change in P(tip) "
         f"(percentage points) or in the final share above the line when {b}'s ingredient replaces "
-        f"{a}'s, averaged over the other ingredients, with a 95% bootstrap interval over seeds.",
+        f"{a}'s, averaged over the other ingredients, with a 95% bootstrap interval over seeds; "
+        f"'swapped alone' is {a} with only that ingredient of {b}, against {a}.",
         "",
-        "| ingredient | " + f"{a} | {b} | effect on P(tip) | effect on final share |",
-        "|---|---|---|---|---|",
+        f"| ingredient | {a} | {b} | effect on P(tip) | effect on final share | swapped alone: P(tip), share |",
+        "|---|---|---|---|---|---|",
     ]
-    for e in expl.main:
+    for e, single in zip(expl.main, expl.alone, strict=True):
         n = e.term[0]
         lines.append(
             f"| {LABELS[n]} | {describe(expl.a, n)} | {describe(expl.b, n)} | {points_text(e.p_tip)} | "
-            f"{share_text(e.final_above_line)} |"
+            f"{share_text(e.final_above_line)} | {_estimates(single)} |"
         )
     if expl.interaction:
         e = expl.interaction
         lines.append(
-            f"| largest interaction: {e.label} | | | {points_text(e.p_tip)} | {share_text(e.final_above_line)} |"
+            f"| largest interaction: {e.label} | | | {points_text(e.p_tip)} | {share_text(e.final_above_line)} | |"
         )
     lines.append("")
     lines += [f"- {n.removeprefix('note: ')}" for n in expl.notes]
@@ -328,6 +340,14 @@ def write_explanation(expl: Explanation, folder: Path) -> None:
     plot_effects(expl, folder / FIGURE)
     effects_table(expl).to_csv(folder / FIGURE.replace(".png", ".csv"), index=False)
     expl.runs.to_csv(folder / "attribution-runs.csv", index=False)
+
+
+def _estimates(e: Effect) -> str:
+    """An effect's two estimates without intervals: ``+35 pts, +0.24``."""
+    tip, share = e.p_tip.estimate, e.final_above_line.estimate
+    if math.isnan(tip) or math.isnan(share):
+        return "–"
+    return f"{round(100 * tip):+d} pts, {round(share, 2) + 0.0:+.2f}"
 
 
 def _or_zero(x: float) -> float:

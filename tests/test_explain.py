@@ -112,21 +112,24 @@ def test_factorial_effects_recover_a_known_additive_model_with_interaction():
         return 0.2 + 0.3 * ("x" in s) + 0.1 * ("y" in s) + 0.2 * ("x" in s and "y" in s)
 
     runs, cells = factorial_runs(share, ("x", "y", "z"))
-    main, interaction = effects(runs, cells, ["x", "y", "z"], "factorial")
+    main, alone, interaction = effects(runs, cells, ["x", "y", "z"], "factorial")
     by_name = {e.term[0]: e for e in main}
     assert by_name["x"].final_above_line.estimate == pytest.approx(0.4)
     assert by_name["y"].final_above_line.estimate == pytest.approx(0.2)
     assert by_name["z"].final_above_line.estimate == pytest.approx(0.0)
     assert interaction is not None and interaction.term == ("x", "y")
     assert interaction.final_above_line.estimate == pytest.approx(0.1)
+    # swapped alone into the base: x adds 0.3, y 0.1 (the interaction needs both)
+    assert [e.final_above_line.estimate for e in alone] == pytest.approx([0.3, 0.1, 0.0])
     # tipped = share > 0.5 only with both x and y: half of the cells with x, none without
     assert by_name["x"].p_tip.estimate == pytest.approx(0.5)
 
 
 def test_one_at_a_time_effects_are_differences_from_plan_a():
     runs, cells = factorial_runs(lambda s: 0.1 + 0.5 * ("x" in s), ("x", "y"))
-    main, interaction = effects(runs, cells, ["x", "y"], "one at a time")
+    main, alone, interaction = effects(runs, cells, ["x", "y"], "one at a time")
     assert [e.final_above_line.estimate for e in main] == pytest.approx([0.5, 0.0])
+    assert alone == main
     assert interaction is None
 
 
