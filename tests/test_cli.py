@@ -190,6 +190,7 @@ def test_bad_input_exits_2_with_one_line_and_no_output_folder(case, command, tmp
         (["--workers", "0"], "--workers 0: must be a whole number >= 1"),
         (["--n-seeds", "0"], "--n-seeds 0: must be a whole number >= 1"),
         (["--weeks", "0"], "--weeks=0: must be a whole number of weeks"),
+        (["--min-effect", "2"], "--min-effect 2: must be a share in [0, 1]"),
     ],
 )
 def test_bad_command_line_values_exit_2_and_keep_the_old_folder(args, expected, tmp_path, capsys):
