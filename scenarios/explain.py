@@ -110,7 +110,11 @@ def chosen_ingredients(a: Plan, b: Plan, only: Sequence[str] | None = None) -> l
     differ = differing(a, b)
     if not only:
         if not differ:
-            raise ValueError(f"{a.name} and {b.name} share every ingredient ({', '.join(INGREDIENTS)})")
+            rest = core_differences(a, b)
+            raise ValueError(
+                f"{a.name} and {b.name} share every ingredient ({', '.join(INGREDIENTS)})"
+                + (f"; they differ only in: {'; '.join(rest)}" if rest else "")
+            )
         return differ
     for name in only:
         if name not in INGREDIENTS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import combinations
 
 import pandas as pd
@@ -82,6 +83,13 @@ def test_builtin_pilot_and_rocket_differ_in_staging_booster_and_burn():
     plans = builtin_plans()
     assert differing(plans["rocket"], plans["pilot"]) == ["staging", "booster", "sustaining_burn"]
     assert {"roles", "org_blocks"} <= set(differing(plans["rocket"], plans["frontline_pilot"]))
+
+
+def test_plans_sharing_every_ingredient_cannot_be_explained_and_say_what_differs():
+    a = rocket_like()
+    b = Plan("longer", (dataclasses.replace(a.waves[0], duration=15), *a.waves[1:]))
+    with pytest.raises(ValueError, match="share every ingredient.*core duration 10 weeks in rocket_like, 15"):
+        chosen_ingredients(a, b)
 
 
 def test_design_is_factorial_up_to_five_ingredients_then_one_at_a_time():
