@@ -23,8 +23,8 @@ from experiments.sampling import design
 from experiments.store import ResultStore
 from experiments.sweep import SweepReport, experiment_from_manifest, load_results, run_sweep
 from scenarios.cli import UsageError
-from scenarios.outputs import SWEEP, check_destination, default_output, mark_folder, output_name
 from scenarios.commands import add_min_effect, min_effect
+from scenarios.outputs import SWEEP, check_destination, default_output, mark_folder, output_name
 from scenarios.runner import default_workers
 
 RAW = argparse.RawDescriptionHelpFormatter

@@ -273,11 +273,17 @@ def cmd_explain(args: argparse.Namespace) -> int:
             f"{runs:,} runs ({len(design_cells(names)[1])} plans x {len(scenario.seeds)} seeds): more than "
             f"{MAX_RUNS:,}; use fewer seeds (--n-seeds) or ingredients (--only)"
         )
-    out = args.out if args.out is not None else Path("results") / f"explain-{a.name}-{b.name}-{scenario.name}"
+    out = args.out
+    if out is None:
+        pair = f"-{output_name(a.name, scenario.source, 'PLAN_A')}-{output_name(b.name, scenario.source, 'PLAN_B')}"
+        out = default_output(
+            "explain", scenario.source, pair + "-" + output_name(scenario.name, scenario.source)
+        )
+    check_destination(out, STUDY, args.force)
     with tqdm(total=runs, desc="explain", unit="run", disable=args.quiet, leave=False) as bar:
         expl = explain(scenario, a, b, names, workers=workers, progress=bar.update)
     text = explanation_markdown(expl, level=1)
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, force=args.force) as tmp:
         write_explanation(expl, tmp)
         (tmp / "report.md").write_text(text + "\n")
         write_versions(tmp)
