@@ -387,7 +387,8 @@ def decide(
         text = (
             f"Verdict: {NO_CLEAR_DIFFERENCE} between {leader.plan} and {others}: {tips} "
             f"(difference {points_text(test.tip_difference)}) and {shares} (difference {share_text(test.share_difference)}) "
-            f"are both below the minimum effect of {100 * min_effect:.0f} points (--min-effect).{notes}"
+            f"are both below the minimum effect of {100 * min_effect:.0f} points ({min_effect:.2f} in share; "
+            f"--min-effect).{notes}"
         )
         return Verdict(
             leader.plan,
