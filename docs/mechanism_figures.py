@@ -32,12 +32,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy.stats import binomtest  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from validation_figures import DATA, IMG, _atomic_write, run_tasks  # noqa: E402
 
 from scenarios.plans import builtin_plans  # noqa: E402
+from scenarios.verdict import holm, mcnemar_exact  # noqa: E402
 from sim import CultureModel, Department, ModelParams, Rung, fit_to_budget  # noqa: E402
 from sim.organization import EXECUTIVE, build_organization  # noqa: E402
 
@@ -51,18 +51,6 @@ def save_table(df: pd.DataFrame, name: str) -> None:
 def save_figure(fig: Any, name: str) -> None:
     _atomic_write(IMG / f"mechanism-{name}.png", lambda p: fig.savefig(p, dpi=120, format="png"))
     plt.close(fig)
-
-
-def holm(p_values: Sequence[float]) -> np.ndarray:
-    """Holm's step-down adjustment of a family of p-values."""
-    p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p)
-    adjusted = np.empty_like(p)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, (len(p) - rank) * p[i])
-        adjusted[i] = min(1.0, running)
-    return adjusted
 
 
 # -- single runs (top-level, so worker processes can run them) -------------------------------
@@ -217,8 +205,8 @@ def fatigue(cfg: Config) -> pd.DataFrame:
     for (cyn, silo, b), g in runs.groupby(["cynicism_rate", "silo_strength", "budget"]):
         pilot = g[g.plan_name == "pilot"].sort_values("seed").tipped.to_numpy()
         rocket = g[g.plan_name == "rocket"].sort_values("seed").tipped.to_numpy()
-        only_pilot, only_rocket = int((pilot & ~rocket).sum()), int((~pilot & rocket).sum())
-        p = binomtest(only_pilot, only_pilot + only_rocket, 0.5).pvalue if only_pilot + only_rocket else 1.0
+        paired = mcnemar_exact(pilot, rocket)
+        only_pilot, only_rocket, p = paired.only_first, paired.only_second, paired.p
         rows.append(
             {
                 "cynicism_rate": cyn,

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from scipy.stats import binomtest
 
 from scenarios.plans import builtin_plans
+from scenarios.verdict import holm, mcnemar_exact
 from sim import CultureModel, Department, ModelParams, Rung, fit_to_budget
 from sim.customers import serve
 from sim.organization import EXECUTIVE, build_organization
@@ -178,15 +178,12 @@ def test_change_fatigue_decides_between_a_staged_and_a_simultaneous_rollout():
         "fatigue": (100_000, {"silo_strength": 0.85}, "rocket"),
         "no fatigue": (40_000, {"silo_strength": 0.6, "cynicism_rate": 0.0}, "pilot"),
     }
-    p_values, leaders = [], []
-    for budget, changes, _ in cells.values():
-        pilot = tipped_by_seed("pilot", budget, 30, **changes)
-        rocket = tipped_by_seed("rocket", budget, 30, **changes)
-        only_pilot, only_rocket = int((pilot & ~rocket).sum()), int((rocket & ~pilot).sum())
-        p_values.append(binomtest(only_pilot, only_pilot + only_rocket, 0.5).pvalue)
-        leaders.append("pilot" if only_pilot > only_rocket else "rocket")
-    holm = [
-        min(1.0, max((2 - rank) * p for rank, p in enumerate(sorted(p_values)) if p <= q)) for q in p_values
+    tests = [
+        mcnemar_exact(
+            tipped_by_seed("pilot", budget, 30, **changes), tipped_by_seed("rocket", budget, 30, **changes)
+        )
+        for budget, changes, _ in cells.values()
     ]
+    leaders = ["pilot" if t.only_first > t.only_second else "rocket" for t in tests]
     assert leaders == [winner for *_, winner in cells.values()]
-    assert max(holm) < 0.05
+    assert (holm([t.p for t in tests]) < 0.05).all()
