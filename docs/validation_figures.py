@@ -38,7 +38,8 @@ from tqdm import tqdm  # noqa: E402
 from scenarios.plans import builtin_plans  # noqa: E402
 from sim import CultureModel, Department, ModelParams, Plan, Wave, scale_to_budget  # noqa: E402
 from sim import meanfield as mf  # noqa: E402
-from sim.organization import build_organization  # noqa: E402
+from sim.ladder import Rung  # noqa: E402
+from sim.organization import EXECUTIVE, build_organization  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent
 IMG, DATA = DOCS / "img", DOCS / "data"
@@ -172,11 +173,11 @@ def spread_time(params: ModelParams, seed: int, weeks: int = 260, with_executive
     """
     m = CultureModel(params, rng=seed, initial_rung_shares=mf.ALL_BLAME)
     org = m.organization
-    m.workforce.rung[(org.department == 0) | (with_executives & (org.role == 2))] = 3
+    m.workforce.rung[(org.department == 0) | (with_executives & (org.role == EXECUTIVE))] = Rung.OWN
     others = (org.department > 0) & (org.department < org.n_departments)
     for week in range(1, weeks + 1):
         m.step()
-        if (m.workforce.rung[others] == 3).mean() >= 0.5:
+        if (m.workforce.rung[others] == Rung.OWN).mean() >= 0.5:
             return float(week)
     return math.inf
 

@@ -13,6 +13,7 @@ from sim import (
     ModelParams,
     ParameterError,
     Plan,
+    Rung,
     Wave,
 )
 
@@ -118,7 +119,7 @@ def test_blame_spreads_across_silos_faster_when_silo_ties_carry_blame():
                 departments=depts, n_customers=100, silo_strength=0.5, cross_blame_weight=weight, w_blame=2.0
             )
             m = CultureModel(p, rng=seed, initial_rung_shares=(0.0, 0.0, 0.0, 1.0))
-            m.workforce.rung[m.organization.department == 0] = 0
+            m.workforce.rung[m.organization.department == 0] = Rung.BLAME
             m.run(26)
             other_blame.append(np.mean([m.weekly()[f"share_blame.{d}"][-1] for d in ("b", "c")]))
         slid[weight] = np.mean(other_blame)
@@ -180,7 +181,7 @@ def test_mesa_batch_run_sweeps_model_fields():
 def test_agents_read_live_state(small_params):
     m = CultureModel(small_params, rng=1)
     agent = m.staff[0]
-    m.workforce.rung[0] = 3
+    m.workforce.rung[0] = Rung.OWN
     assert agent.rung == 3 and agent.above_the_line
     assert agent.department == "call_center"
     assert m.staff[-1].level == 2 and m.staff[-1].department == "executives"

@@ -23,7 +23,7 @@ from sim import CultureModel, Department, ModelParams, ParameterError, Plan, Wav
 from sim import dynamics as dyn
 from sim import meanfield as mf
 from sim.ladder import Rung
-from sim.organization import build_organization
+from sim.organization import EXECUTIVE, build_organization
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -309,11 +309,11 @@ def spread_weeks(params, seed, weeks=260):
     """Weeks until the other departments are half at OWN, from one owning department and its executives."""
     m = CultureModel(params, rng=seed, initial_rung_shares=mf.ALL_BLAME)
     org = m.organization
-    m.workforce.rung[(org.department == 0) | (org.role == 2)] = 3
+    m.workforce.rung[(org.department == 0) | (org.role == EXECUTIVE)] = Rung.OWN
     others = (org.department > 0) & (org.department < org.n_departments)
     for week in range(1, weeks + 1):
         m.step()
-        if (m.workforce.rung[others] == 3).mean() >= 0.5:
+        if (m.workforce.rung[others] == Rung.OWN).mean() >= 0.5:
             return week
     return math.inf
 
