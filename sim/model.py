@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import fields
 from functools import partial
 from typing import Any
 
@@ -16,16 +18,19 @@ from sim.interventions import (
     ORG_BLOCKS,
     Plan,
     Rollout,
+    Wave,
     apply_waves,
     compile_plan,
     mechanism_strength,
 )
 from sim.ladder import Rung
 from sim.metrics import WeekTally, metric_names, summarize, weekly_metrics
-from sim.organization import FRONTLINE, build_organization
+from sim.organization import FRONTLINE, build_organization, redraw_across
 from sim.params import ModelParams, ParameterError
 
 ENGINES = ("vectorized", "agents")
+REORGANIZING = ("silo_strength", "p_within")
+"""Organization parameters a running model can change: they re-draw the cross-department ties."""
 
 TOP_PERFORMERS = 0.8
 """Performance percentile from which a person counts as a top performer (the top quintile)."""
@@ -334,6 +339,61 @@ class CultureModel(mesa.Model):
     def summary(self) -> dict[str, Any]:
         """Per-run results: ``tipped``, ``weeks_to_tip``, final values, totals."""
         return summarize(self.weekly(), self.params, self.last_wave_end)
+
+    # -- levers moved mid-run ------------------------------------------------------
+    def adjust(self, **changes: Any) -> None:
+        """Change parameters from the current week on, without a restart (a lever moved).
+
+        The next step uses ``params.replace(**changes)``. A change to
+        ``silo_strength`` or ``p_within`` is a reorganization: the
+        cross-department ties are drawn again with the new probability from
+        the model's rng. Headcounts cannot change mid-run. Each change is
+        recorded in :attr:`lever_moves` as ``(week, name, old, new)``.
+
+        Raises
+        ------
+        ParameterError
+            For an unknown field, an invalid value, or a headcount change.
+        """
+        fixed = [f.name for f in fields(ModelParams) if f.metadata.get("group") == "organization"]
+        frozen = sorted(set(changes) & set(fixed) - set(REORGANIZING))
+        if frozen:
+            raise ParameterError(
+                f"{frozen[0]}: cannot change while running; mid-run levers: any parameter but "
+                f"{', '.join(sorted(set(fixed) - set(REORGANIZING)))}"
+            )
+        new = self.params.replace(**changes)
+        moved = [(name, getattr(self.params, name), value) for name, value in changes.items()]
+        self.params = new
+        if any(name in REORGANIZING for name, old, value in moved if old != value):
+            self.organization = redraw_across(self.organization, new, self.rng)
+        self.lever_moves.extend((self.week, name, old, value) for name, old, value in moved)
+
+    def launch(self, wave: Wave) -> None:
+        """Start ``wave`` now: its ``start`` counts from the current week, as a plan's waves count from 0.
+
+        The wave is compiled against the organization like the plan's own
+        waves and joins the rollout: it spends like them, and counts for
+        ``launch_week`` (cynicism of the people waiting) and ``last_wave_end``
+        (when tipping is judged). Recorded in :attr:`lever_moves` as
+        ``(week, "launch", None, wave)``.
+        """
+        now = dataclasses.replace(wave, start=self.week + wave.start)
+        offset = len(self.rollout.stages)
+        added = tuple(
+            dataclasses.replace(s, after=None if s.after is None else s.after + offset)
+            for s in compile_plan(Plan("launched", (now,)), self.organization)
+        )
+        self.rollout.stages = (*self.rollout.stages, *added)
+        self.rollout.starts = np.r_[self.rollout.starts, [-1 if s.start is None else s.start for s in added]]
+        self.lever_moves.append((self.week, "launch", None, wave))
+
+    @property
+    def lever_moves(self) -> list[tuple[int, str, Any, Any]]:
+        """Levers moved mid-run, in order: ``(week, name, old, new)``; a launched wave is ``(week, "launch", None, wave)``."""
+        if not hasattr(self, "_lever_moves"):
+            self._lever_moves: list[tuple[int, str, Any, Any]] = []
+        return self._lever_moves
 
 
 def _read_metric(name: str, model: CultureModel) -> float:

@@ -7,6 +7,7 @@ department and role when its holder leaves and is replaced.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -228,4 +229,26 @@ def build_organization(params: ModelParams, rng: np.random.Generator) -> Organiz
         frontline_start=np.r_[0, np.cumsum(sizes)],
         frontline_slots=np.concatenate(frontline_groups),
         customer_weights=weights / weights.sum(),
+    )
+
+
+def redraw_across(org: Organization, params: ModelParams, rng: np.random.Generator) -> Organization:
+    """The same organization with its cross-department ties drawn again (a reorganization).
+
+    Each pair of people in different departments is tied with probability
+    ``params.p_across``; departments, reporting lines and ties inside a
+    department stay as they were.
+    """
+    members = [np.flatnonzero(org.department == d) for d in range(org.n_departments)]
+    rows, cols = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    for d in range(org.n_departments):
+        for e in range(d + 1, org.n_departments):
+            r, c = _random_pairs(rng, members[d], members[e], params.p_across)
+            rows.append(r)
+            cols.append(c)
+    across = _symmetric(np.concatenate(rows), np.concatenate(cols), org.n_staff)
+    cross_degree = np.asarray(across.sum(axis=1)).ravel()
+    within_degree = np.asarray(org.within.sum(axis=1)).ravel()
+    return dataclasses.replace(
+        org, across=across, cross_degree=cross_degree, degree=np.maximum(within_degree + cross_degree, 1.0)
     )
