@@ -2,41 +2,45 @@
 
 Run it with ``blueline dashboard`` or ``solara run dashboards/app.py``.
 
-It follows Mesa's SolaraViz conventions (a sidebar of controls with play,
-pause, step and reset; views that re-render on Mesa's ``update_counter``)
-but is assembled from its own Solara components, because SolaraViz's
-controller cannot do what a class needs here: a preset must set every
-control at once, a changed control must restart the run, and two models
-must step in lockstep on the same organization.
+It follows Mesa's SolaraViz conventions (controls with play, pause, step
+and reset; views that re-render on Mesa's ``update_counter``) but is
+assembled from its own Solara components, because SolaraViz's controller
+cannot do what a class needs here: a preset must set every control at once,
+levers must act mid-run, and two plans and a baseline must step in lockstep
+on the same organization. Charts are drawn in the browser (ECharts): the
+server sends data, not pictures, and the play loop draws only as often as
+the browser keeps up.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import threading
 import time
 from collections.abc import Callable
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
-from dashboards import views
+from dashboards import charts
+from dashboards.cards import summary_lines
+from dashboards.layout import network_layout
+from dashboards.levers import PARAMETER_LEVERS, WAVE_LEVERS
 from dashboards.lockstep import Lockstep
 from dashboards.presets import DEFAULT_PRESET, PRESETS
-from dashboards.settings import BEHAVIOUR, RANGES, Settings, plan_descriptions, plan_names
+from dashboards.settings import BEHAVIOUR, RANGES, Settings
+from dashboards.upload import UploadError, load_upload
 from sim import RUNG_NAMES, ParameterError
 
-SPEEDS: dict[str, tuple[float, int]] = {
-    "slow": (0.6, 1),
-    "steady": (0.2, 1),
-    "fast": (0.0, 1),
-    "fastest": (0.0, 4),
-}
-"""Playback speed: pause between frames (seconds) and weeks simulated per frame."""
-
-FRAME_TIMEOUT = 5.0
-"""Seconds the play loop waits for a week to be drawn before it moves on regardless."""
+SPEEDS: dict[str, float | None] = {"slow": 2.0, "steady": 6.0, "fast": 20.0, "fastest": None}
+"""Playback speed in simulated weeks per second (None: as fast as the machine goes)."""
+FRAMES_PER_SECOND = 8.0
+"""The play loop draws at most this often; weeks in between are simulated, not drawn."""
 
 LABELS: dict[str, str] = {
     "org_size": "organization size (x default)",
@@ -49,34 +53,46 @@ LABELS: dict[str, str] = {
     "w_mech": "weight of reinforcing systems (w_mech)",
     "resistance_mean": "resistance to change (mean)",
     "cynicism_rate": "cynicism per week of waiting",
+    "budget": "budget per plan",
+    "weeks": "weeks to run",
 }
 
+ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
+
 CSS = """
-.blueline-figure img { width: 100%; height: auto; }
-.v-app-bar.v-toolbar { background-color: #1f5bd6 !important; }
-.blueline-verdict { font-size: 1.35em; font-weight: 600; }
+.blueline-page { font-size: 16px; }
+.blueline-projector { font-size: 18px; }
+.blueline-projector .v-label, .blueline-projector .v-btn, .blueline-projector .v-select__selection,
+.blueline-projector input, .blueline-projector .v-list-item__title, .blueline-projector .v-card__title,
+.blueline-projector .v-input { font-size: 18px !important; }
+.blueline-controls { flex: 0 0 340px; max-width: 340px; min-width: 300px; overflow-y: auto; max-height: calc(100vh - 72px); }
+.blueline-controls .v-slider { min-width: 200px; }
+.blueline-controls .v-input { min-width: 120px; }
+.blueline-top { display: grid !important; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 8px; }
+.blueline-verdict { font-size: 1.3em; font-weight: 600; }
 .blueline-tipped { color: #1f5bd6; }
 .blueline-not-tipped { color: #8a4b00; }
-.blueline-caption { font-size: 1.05em; }
+.blueline-chart { width: 100%; }
+.v-app-bar.v-toolbar { background-color: #0b2a8a !important; }
+.v-app-bar .v-btn { background-color: #ffffff !important; color: #0b2a8a !important; }
 """
 
 Apply = Callable[..., None]
 
 
-def _format(name: str, value: float) -> str:
-    step = RANGES[name][2]
-    if float(step).is_integer():
-        return f"{value:,.0f}"
-    decimals = max(0, -int(f"{step:e}".split("e")[1]))
-    return f"{value:.{decimals}f}"
+def format_value(name: str, value: float) -> str:
+    """A control's value with as many decimals as its step has (0.25 stays 0.25)."""
+    step = RANGES[name][2] if name in RANGES else PARAMETER_LEVERS[name][3]
+    text = f"{step:g}"
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return f"{value:,.{decimals}f}"
 
 
 @solara.component
-def ControlSlider(name: str, settings: Settings, apply: Apply, label: str | None = None) -> None:
+def ControlSlider(name: str, value: float, on_value: Callable[[Any], None], disabled: bool = False) -> None:
     """A slider for one numeric control, its current value in its label."""
     lo, hi, step = RANGES[name]
-    value = getattr(settings, name)
-    text = f"{label or LABELS.get(name, name)}: {_format(name, value)}"
+    text = f"{LABELS.get(name, name)}: {format_value(name, value)}"
     if float(step).is_integer() and float(lo).is_integer():
         solara.SliderInt(
             text,
@@ -84,64 +100,91 @@ def ControlSlider(name: str, settings: Settings, apply: Apply, label: str | None
             min=int(lo),
             max=int(hi),
             step=int(step),
-            on_value=lambda v: apply(**{name: v}),
+            on_value=on_value,
+            disabled=disabled,
         )
     else:
         solara.SliderFloat(
-            text, value=float(value), min=lo, max=hi, step=step, on_value=lambda v: apply(**{name: v})
+            text, value=float(value), min=lo, max=hi, step=step, on_value=on_value, disabled=disabled
         )
 
 
 @solara.component
 def PresetPicker(preset: solara.Reactive[str], settings: Settings, choose: Callable[[str], None]) -> None:
-    """Pick a classroom preset; its caption says what to watch for."""
+    """Pick a classroom preset; its caption says what to watch for; restore it once changed."""
     solara.Select("Classroom preset", values=list(PRESETS), value=preset.value or None, on_value=choose)
     chosen = PRESETS.get(preset.value)
     if chosen is not None:
-        solara.Text(chosen.caption, classes=["blueline-caption"])
+        solara.Text(chosen.caption)
         if chosen.settings != settings:
-            solara.Text("(settings changed since)", style="font-style: italic; color: #777")
+            solara.Button(
+                "Restore the preset",
+                icon_name="mdi-restore",
+                outlined=True,
+                on_click=lambda: choose(chosen.title),
+            )
 
 
 @solara.component
 def Playback(
-    model: solara.Reactive[Lockstep],
+    model: Lockstep,
     playing: solara.Reactive[bool],
     speed: solara.Reactive[str],
+    lock: threading.Lock,
     reset: Callable[[], None],
-    drawn: threading.Event,
 ) -> None:
-    """Play, pause, step and reset; playback speed; which week it is.
+    """Play, pause, step, reset; speed; jump to a week or to the end.
 
-    Playing runs in a thread (as in Mesa's ModelController) that waits for
-    each week to be drawn (``drawn``, set by :func:`FrameDrawn`) before
-    simulating the next, so the class sees every frame instead of a jump
-    to the end.
+    The play loop simulates at the chosen speed and draws at most
+    :data:`FRAMES_PER_SECOND` times a second, so a slow browser or a
+    second tab slows the pictures, not the run.
     """
     update_counter.get()
-    current = model.value
+    target = solara.use_reactive(model.settings.weeks)
+    jump_to: solara.Reactive[int | None] = solara.use_reactive(None)
+    reached = solara.use_reactive(0)
 
     def play() -> None:
-        while playing.value and task.is_current() and model.value is current:
-            pause, per_frame = SPEEDS[speed.value]
-            time.sleep(pause)
-            if not (playing.value and task.is_current() and model.value is current):
-                break
-            for _ in range(per_frame):
-                current.step()
-            if not current.running:
+        drawn_at = 0.0
+        while playing.value and task.is_current() and model.running:
+            started = time.perf_counter()
+            with lock:
+                model.step()
+            if not model.running:
                 playing.set(False)
-            drawn.clear()
-            force_update()
-            drawn.wait(timeout=FRAME_TIMEOUT)
-
-    task = solara.lab.use_task(play, dependencies=[playing.value, current], prefer_threaded=True)
-
-    def step() -> None:
-        current.step()
+                force_update()
+                break
+            if started - drawn_at >= 1.0 / FRAMES_PER_SECOND:
+                drawn_at = started
+                force_update()
+            per_week = SPEEDS[speed.value]
+            if per_week:
+                time.sleep(max(0.0, 1.0 / per_week - (time.perf_counter() - started)))
         force_update()
 
-    with solara.Row(gap="6px"):
+    task = solara.lab.use_task(play, dependencies=[playing.value, model], prefer_threaded=True)
+
+    def step() -> None:
+        with lock:
+            model.step()
+        force_update()
+
+    def run_jump() -> None:
+        if jump_to.value is None:
+            return
+        with lock:
+            model.jump_to(jump_to.value, progress=lambda week: week % 10 or reached.set(week))
+        jump_to.set(None)
+        force_update()
+
+    solara.lab.use_task(run_jump, dependencies=[jump_to.value, model], prefer_threaded=True)
+
+    def jump(week: int) -> None:
+        playing.set(False)
+        reached.set(model.week)
+        jump_to.set(int(week))
+
+    with solara.Row(gap="6px", style="flex-wrap: wrap"):
         if playing.value:
             solara.Button(
                 "Pause", icon_name="mdi-pause", color="primary", on_click=lambda: playing.set(False)
@@ -152,74 +195,247 @@ def Playback(
                 icon_name="mdi-play",
                 color="primary",
                 on_click=lambda: playing.set(True),
-                disabled=not current.running,
+                disabled=not model.running,
             )
         solara.Button(
-            "Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or not current.running
+            "Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or not model.running
         )
         solara.Button("Reset", icon_name="mdi-restart", on_click=reset)
-    solara.Text(
-        f"Week {current.week} of {current.settings.weeks}", style="font-size: 1.2em; font-weight: 600"
-    )
+    solara.Text(f"Week {model.week} of {model.settings.weeks}", style="font-size: 1.25em; font-weight: 600")
     solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), dense=True)
+    with solara.Row(gap="6px", style="align-items: center; flex-wrap: wrap"):
+        solara.InputInt("jump to week", value=target, style="max-width: 140px; min-width: 120px")
+        solara.Button(
+            "Go",
+            icon_name="mdi-debug-step-over",
+            on_click=lambda: jump(target.value),
+            disabled=jump_to.value is not None,
+        )
+        solara.Button(
+            "To the end",
+            icon_name="mdi-skip-forward",
+            on_click=lambda: jump(model.settings.weeks),
+            disabled=jump_to.value is not None,
+        )
+    if jump_to.value is not None:
+        solara.Text(f"jumping to week {jump_to.value}: at week {reached.value}")
+        solara.ProgressLinear(100 * reached.value / max(jump_to.value, 1))
 
 
 @solara.component
-def PlanControls(settings: Settings, apply: Apply) -> None:
+def Levers(model: Lockstep, lock: threading.Lock) -> None:
+    """Levers that act from the current week on, without a restart; the chart marks the week."""
+    update_counter.get()
+    params = model.runs[0].params
+
+    def move(name: str, value: float) -> None:
+        with lock:
+            model.adjust(**{name: float(value)})
+        force_update()
+
+    def launch(title: str) -> None:
+        with lock:
+            model.launch(WAVE_LEVERS[title])
+        force_update()
+
+    for name, (label, lo, hi, step) in PARAMETER_LEVERS.items():
+        value = float(getattr(params, name))
+        solara.SliderFloat(
+            f"{label}: {format_value(name, value)}",
+            value=value,
+            min=lo,
+            max=hi,
+            step=step,
+            on_value=lambda v, name=name: move(name, v),
+        )
+    for title in WAVE_LEVERS:
+        solara.Button(
+            title, icon_name="mdi-rocket-launch", outlined=True, on_click=lambda title=title: launch(title)
+        )
+    solara.Text(
+        "Levers act from this week on; the chart marks the week.", style="font-size: 0.85em; color: #444"
+    )
+
+
+@solara.component
+def PlanControls(settings: Settings, apply: Apply, seed_key: int) -> None:
     """One plan, or two side by side; their budget, the seed and the horizon."""
-    descriptions = plan_descriptions()
+    plans = settings.available_plans()
     solara.ToggleButtonsSingle(
         value=settings.mode,
         on_value=lambda mode: apply(mode=mode),
         children=[
             solara.Button("one plan", value="single"),
-            solara.Button("two plans side by side", value="side_by_side"),
+            solara.Button("two plans", value="side_by_side"),
         ],
     )
     side = settings.mode == "side_by_side"
-    solara.Select(
-        "plan (left)" if side else "plan",
-        values=list(plan_names()),
-        value=settings.plan,
-        on_value=lambda v: apply(plan=v),
+    pickers = [("plan", "plan (left)" if side else "plan")] + (
+        [("second_plan", "plan (right)")] if side else []
     )
-    solara.Text(descriptions[settings.plan], style="font-size: 0.85em; color: #555")
-    if side:
+    for name, label in pickers:
+        chosen = getattr(settings, name)
         solara.Select(
-            "plan (right)",
-            values=list(plan_names()),
-            value=settings.second_plan,
-            on_value=lambda v: apply(second_plan=v),
+            label, values=list(plans), value=chosen, on_value=lambda v, name=name: apply(**{name: v})
         )
-        solara.Text(descriptions[settings.second_plan], style="font-size: 0.85em; color: #555")
-    ControlSlider("budget", settings, apply, label="budget per plan")
-    solara.InputInt("seed", value=int(settings.seed), on_value=lambda v: apply(seed=v))
-    ControlSlider("weeks", settings, apply, label="weeks to run")
+        solara.Text(plans[chosen].description, style="font-size: 0.85em; color: #444")
+    ControlSlider("budget", settings.budget, lambda v: apply(budget=v))
+    lo, hi, _ = RANGES["seed"]
+    solara.InputInt(f"seed ({lo:g}-{hi:g})", value=int(settings.seed), on_value=lambda v: apply(seed=v)).key(
+        f"seed-{seed_key}"
+    )
+    ControlSlider("weeks", settings.weeks, lambda v: apply(weeks=v))
 
 
 @solara.component
 def OrganizationControls(settings: Settings, apply: Apply) -> None:
-    """Size, number of departments and how closed they are."""
-    for name in ("org_size", "n_departments", "silo_strength"):
-        ControlSlider(name, settings, apply)
+    """Size and number of departments (from an uploaded scenario, its own organization)."""
+    if settings.scenario is not None:
+        solara.Text(
+            f"organization of {settings.scenario.source}: "
+            + ", ".join(settings.scenario.params.department_names)
+        )
+    for name in ("org_size", "n_departments"):
+        ControlSlider(
+            name,
+            getattr(settings, name),
+            lambda v, name=name: apply(**{name: v}),
+            disabled=settings.scenario is not None,
+        )
+    ControlSlider("silo_strength", settings.silo_strength, lambda v: apply(silo_strength=v))
 
 
 @solara.component
 def BehaviourControls(settings: Settings, apply: Apply) -> None:
-    """The weights of the weekly rule each person follows."""
-    for name in BEHAVIOUR:
-        ControlSlider(name, settings, apply)
+    """The weights of the weekly rule each person follows (shown on demand)."""
+    shown = solara.use_reactive(False)
+    solara.Switch(label="show the weights of the weekly rule", value=shown)
+    if shown.value:
+        for name in BEHAVIOUR:
+            ControlSlider(name, getattr(settings, name), lambda v, name=name: apply(**{name: v}))
+
+
+@solara.component
+def ScenarioUpload(load: Callable[[dict[str, bytes]], None], settings: Settings) -> None:
+    """Drop the class's scenario TOML (and the organization CSV it names)."""
+    pending: solara.Reactive[dict[str, bytes]] = solara.use_reactive({})
+
+    def dropped(files: list[Any]) -> None:
+        received = {f["name"]: f["data"] for f in files if f.get("data") is not None}
+        merged = {**pending.value, **received}
+        pending.set(merged)
+        load(merged)
+
+    solara.FileDropMultiple(
+        label="Drop a scenario .toml and its organization .csv here", on_file=dropped, lazy=False
+    )
+    if settings.scenario is not None:
+        solara.Text(f"playing {settings.scenario.source}: {settings.scenario.description}")
+
+
+def weekly_csv(model: Lockstep) -> str:
+    """Every run's weekly columns, one row per run and week, plus the levers moved."""
+    out = io.StringIO()
+    runs = [(f"plan {i + 1}: {r.plan.name}", r) for i, r in enumerate(model.runs)] + [
+        ("baseline: none", model.baseline)
+    ]
+    columns = list(model.runs[0].weekly())
+    writer = csv.writer(out)
+    writer.writerow(["run", "week", *columns])
+    for label, run in runs:
+        weekly = run.weekly()
+        for week in range(len(weekly[columns[0]])):
+            writer.writerow([label, week, *(weekly[c][week] for c in columns)])
+    for week, kind, payload in model.moves:
+        writer.writerow([f"lever: {kind} {payload}", week])
+    return out.getvalue()
+
+
+@solara.component
+def Export(model: Lockstep) -> None:
+    """Weekly data as CSV; each chart saves itself as PNG from its own corner button."""
+    update_counter.get()
+    solara.FileDownload(
+        lambda: weekly_csv(model),
+        filename=f"blueline-week-{model.week}.csv",
+        label="Download the weekly data (CSV)",
+        mime_type="text/csv",
+    )
+    solara.Text(
+        "Each chart's PNG: the download icon in its top-right corner.", style="font-size: 0.85em; color: #444"
+    )
+
+
+@functools.cache
+def odd_html() -> str:
+    """docs/ODD.md as HTML (read once per process)."""
+    import markdown  # comes with solara; rendered here so no diagram library is pulled from a CDN
+
+    return markdown.markdown(ODD.read_text(encoding="utf-8"), extensions=["tables"])
+
+
+READING_GUIDE = (
+    "<p><b>What it is.</b> An agent-based model of a service organization: frontline staff, managers and an "
+    "executive team in departments (silos), and their customers. Each week each person may move one rung up "
+    f"or down the ladder {' → '.join(r.upper() for r in RUNG_NAMES)}, pulled by owning colleagues and leaders, "
+    "training and reinforcing systems, and pushed back by blame, especially blame arriving from other "
+    "departments. A rollout plan is a list of waves of training, leadership coaching and systems.</p>"
+    "<p><b>How to read it.</b> The <b>blue line</b> lies between JUSTIFY and OWN: only people who take personal "
+    "responsibility are <i>above the line</i>. The top chart shows each plan's share above the line and, "
+    "dashed, the same organization with no plan at all. The culture has <b>tipped</b> once that share has "
+    "stayed at or over the tipping level for the last half year. In the network each dot is a person "
+    "(squares managers, stars executives), coloured by rung; red ties carry blame across silos. Above "
+    "1,000 people each department is one pie (size: headcount; slices: rungs) and ties are bundled into flows.</p>"
+    "<p>The full description, with every rule and parameter, is the ODD protocol in <code>docs/ODD.md</code> "
+    "(open it below).</p>"
+)
+
+
+@solara.component
+def Info() -> None:
+    """What the model is, how to read the charts, and the ODD protocol itself."""
+    show_odd = solara.use_reactive(False)
+    solara.HTML(unsafe_innerHTML=READING_GUIDE)
+    solara.Button(
+        "Open docs/ODD.md",
+        icon_name="mdi-book-open-variant",
+        outlined=True,
+        on_click=lambda: show_odd.set(not show_odd.value),
+    )
+    if show_odd.value:
+        solara.HTML(unsafe_innerHTML=odd_html(), classes=["blueline-odd"])
+
+
+@solara.component
+def Chart(option: dict[str, Any], height: int, name: str) -> None:
+    """One browser-drawn chart; ``name`` is a CSS class the tests and the benchmark find it by."""
+    with solara.Column(classes=["blueline-chart", f"blueline-{name}"], gap="0px"):
+        solara.FigureEcharts(
+            option=option, attributes={"style": f"height: {height}px; width: 100%"}, responsive=True
+        )
+
+
+def _curves(model: Lockstep) -> list[charts.Curve]:
+    curves = [
+        charts.Curve(run.plan.name, run.weekly(), charts.PLAN_COLOURS[i % 2])
+        for i, run in enumerate(model.runs)
+    ]
+    return curves + [
+        charts.Curve("no plan (baseline)", model.baseline.weekly(), charts.BASELINE_COLOUR, baseline=True)
+    ]
 
 
 @solara.component
 def SummaryCard(model: Lockstep, index: int) -> None:
-    """Tipped or not, weeks to tip, spend so far, for one run."""
+    """Tipped or not, weeks to tip, spend to date against the spend planned to date."""
     update_counter.get()
     run = model.runs[index]
-    lines = views.summary_lines(run, model.settings.weeks, model.settings.budget)
+    lines = summary_lines(run, model.settings.weeks)
     tipped = lines["verdict"].startswith("TIPPED")
     side = ("left: ", "right: ")[index] if len(model.runs) > 1 else ""
-    with solara.Card(f"{side}{lines['plan']}", margin=0):
+    with solara.Card(
+        f"{side}{lines['plan']}", margin=0, style=f"border-top: 6px solid {charts.PLAN_COLOURS[index % 2]}"
+    ):
         solara.Text(
             lines["verdict"],
             classes=["blueline-verdict", "blueline-tipped" if tipped else "blueline-not-tipped"],
@@ -228,154 +444,150 @@ def SummaryCard(model: Lockstep, index: int) -> None:
             unsafe_innerHTML=(
                 f"{escape(lines['week'])}<br><b>{escape(lines['above_line'])}</b><br>"
                 f"{escape(lines['spend'])}<br>{escape(lines['customers'])}"
-            )
+            ),
+            classes=["blueline-summary"],
         )
 
 
 @solara.component
-def Picture(draw: Callable[[], bytes], dependencies: list[Any]) -> None:
-    """A view's PNG, drawn again only when ``dependencies`` change (a new model or week)."""
-    png = solara.use_memo(draw, dependencies=dependencies)
-    with solara.Column(classes=["blueline-figure"]):
-        solara.Image(png, format="png")
-
-
-@solara.component
-def NetworkPanel(model: Lockstep, index: int, layout: views.NetworkLayout) -> None:
-    """The organization, people coloured by rung."""
+def Board(model: Lockstep, projector: bool) -> None:
+    """The main area: the tipping chart and the network first, then summaries, rungs and customers."""
     update_counter.get()
-    view = solara.use_memo(
-        lambda: views.NetworkView(model.organization, layout), dependencies=[model, layout]
+    font = 18 if projector else 14
+    layout = solara.use_memo(lambda: network_layout(model.organization), dependencies=[model])
+    shown = solara.use_reactive(0)
+    index = min(shown.value, len(model.runs) - 1)
+    run = model.runs[index]
+    single = len(model.runs) == 1
+    tipping = charts.tipping_option(
+        _curves(model),
+        model.settings.weeks,
+        run.params.tip_level,
+        departments=run.organization.department_names if single else (),
+        moves=model.runs[0].lever_moves,
+        font=font,
     )
-    run = model.runs[index]
-    view.update(run, f"{run.plan.name}: the organization, week {run.week}")
-    Picture(view.png, [model, index, run.week])
-
-
-@solara.component
-def CulturePanel(model: Lockstep, index: int) -> None:
-    """Above-the-line share and rung shares over time."""
-    update_counter.get()
-    run = model.runs[index]
-    view = solara.use_memo(
-        lambda: views.CultureView(
-            run.organization.department_names, model.settings.weeks, run.params.tip_level
-        ),
-        dependencies=[model, index],
+    network = charts.network_option(
+        run.organization,
+        layout,
+        run.workforce.rung,
+        run.metrics,
+        f"{run.plan.name}: the organization, week {run.week}",
+        font=font,
     )
-    view.update(run.weekly(), f"{run.plan.name}: above the line")
-    Picture(view.png, [model, index, run.week])
-
-
-@solara.component
-def CustomerPanel(model: Lockstep, index: int) -> None:
-    """Satisfaction, loyalty, churn and revenue; side by side on common axes."""
-    update_counter.get()
-    run = model.runs[index]
-    view = solara.use_memo(lambda: views.CustomerView(model.settings.weeks), dependencies=[model, index])
-    limits = views.customer_limits([r.weekly() for r in model.runs])
-    view.update(run.weekly(), limits, f"{run.plan.name}: customers")
-    Picture(view.png, [model, index, run.week])
-
-
-# plain HTML: solara.Markdown would pull a diagram library from a public CDN
-READING_GUIDE = (
-    "<b>How to read it.</b> Each dot is a person, coloured by the rung they stand on: "
-    f"{', '.join(r.upper() for r in RUNG_NAMES)}. The <b>blue line</b> lies between JUSTIFY and OWN: "
-    "only people who take personal responsibility are <i>above the line</i>. Squares are managers, "
-    "stars the executive team; clusters are departments (silos). Shaded weeks are weeks in which "
-    "the plan was spending money. The culture has <b>tipped</b> once the share above the line has "
-    "stayed at or over the tipping level through the last half year."
-)
-
-
-@solara.component
-def FrameDrawn(drawn: threading.Event) -> None:
-    """Signal the play loop once a week's pictures are drawn (effects run after a render pass)."""
-    frame = update_counter.get()
-    solara.use_effect(drawn.set, [frame])
-
-
-@solara.component
-def Board(model: Lockstep, drawn: threading.Event) -> None:
-    """The main area: summaries, the organization(s), the culture over time, the customers."""
-    layout = solara.use_memo(lambda: views.network_layout(model.organization), dependencies=[model])
-    n = len(model.runs)
-    with solara.Columns([1] * n):
-        for i in range(n):
+    with solara.Column(classes=["blueline-top"]):
+        Chart(tipping, 520, "tipping")
+        with solara.Column(gap="0px"):
+            if not single:
+                solara.ToggleButtonsSingle(
+                    value=index,
+                    on_value=shown.set,
+                    children=[
+                        solara.Button(f"network: {r.plan.name}", value=i) for i, r in enumerate(model.runs)
+                    ],
+                )
+            Chart(network, 520 if single else 476, "network")
+    with solara.Columns([1] * len(model.runs)):
+        for i in range(len(model.runs)):
             SummaryCard(model, i)
-    if n == 1:
-        with solara.Columns([1, 1]):
-            NetworkPanel(model, 0, layout)
-            CulturePanel(model, 0)
-        with solara.Columns([1, 1]):
-            CustomerPanel(model, 0)
-            solara.HTML(unsafe_innerHTML=READING_GUIDE, classes=["blueline-guide"])
-    else:
-        # one row per picture, so the two plans sit next to each other at every level
-        with solara.Columns([1] * n):
-            for i in range(n):
-                NetworkPanel(model, i, layout)
-        with solara.Columns([1] * n):
-            for i in range(n):
-                CulturePanel(model, i)
-        with solara.Columns([1] * n):
-            for i in range(n):
-                CustomerPanel(model, i)
-        solara.HTML(unsafe_innerHTML=READING_GUIDE, classes=["blueline-guide"])
-    FrameDrawn(drawn)
+    with solara.Column(classes=["blueline-top"]):
+        for r in model.runs:
+            Chart(
+                charts.rungs_option(r.weekly(), model.settings.weeks, f"{r.plan.name}: rungs", font=font),
+                380,
+                "rungs",
+            )
+        Chart(charts.customers_option(_curves(model), model.settings.weeks, font=font), 380, "customers")
 
 
 @solara.component
 def Page() -> None:
-    """The whole dashboard: controls in the sidebar, the run(s) in the main area."""
+    """The whole dashboard: controls on the left (hideable), the run(s) on the right."""
     start = PRESETS[DEFAULT_PRESET].settings
     settings = solara.use_reactive(start)
     preset = solara.use_reactive(DEFAULT_PRESET)
     model = solara.use_reactive(solara.use_memo(lambda: Lockstep(start), dependencies=[]))
     playing = solara.use_reactive(False)
-    speed = solara.use_reactive("steady")
+    speed = solara.use_reactive("fast")
     error = solara.use_reactive("")
-    drawn = solara.use_memo(threading.Event, dependencies=[])
+    seed_key = solara.use_reactive(0)
+    controls_open = solara.use_reactive(True)
+    projector = solara.use_reactive(True)
+    lock = solara.use_memo(threading.Lock, dependencies=[])
 
     def rebuild(new: Settings) -> None:
         playing.set(False)
+        with lock:
+            fresh = Lockstep(new)
         settings.set(new)
-        model.set(Lockstep(new))
+        model.set(fresh)
         error.set("")
 
     def apply(**changes: Any) -> None:
         try:
             rebuild(settings.value.replace(**changes))
         except ParameterError as err:
-            error.set(str(err))
+            error.set(f"error: {err}")
+            seed_key.set(seed_key.value + 1)  # the seed box shows the seed that runs, not the refused one
 
     def choose(title: str) -> None:
         preset.set(title)
         rebuild(PRESETS[title].settings)
 
-    solara.lab.theme.themes.light.primary = views.RUNG_COLOURS[3]  # per session: the accent is the OWN blue
+    def load(files: dict[str, bytes]) -> None:
+        try:
+            new = load_upload(files)
+        except UploadError as err:
+            error.set(f"error: {err}")
+            return
+        preset.set("")
+        rebuild(new)
+
+    solara.lab.theme.themes.light.primary = "#1f5bd6"  # per session: the accent is the OWN blue
     solara.Style(CSS)
     solara.Title("Blue line: will the culture tip?")
     with solara.AppBar():
         solara.AppBarTitle("Blue line: will the culture tip?")
-    with solara.Sidebar():
-        with solara.Card("Classroom", margin=0):
-            PresetPicker(preset, settings.value, choose)
-        with solara.Card("Run", margin=0):
-            Playback(model, playing, speed, reset=lambda: rebuild(settings.value), drawn=drawn)
-            if error.value:
-                solara.Error(error.value)
-        with solara.Card("Plans", margin=0):
-            PlanControls(settings.value, apply)
-        with solara.Card("Organization", margin=0):
-            OrganizationControls(settings.value, apply)
-        with solara.Card("Behaviour", margin=0), solara.Details("weights of the weekly rule"):
-            BehaviourControls(settings.value, apply)
-        solara.Text(
-            "Changing a setting starts the run again at week 0.", style="font-size: 0.85em; color: #666"
+        solara.Button(
+            "Hide controls" if controls_open.value else "Show controls",
+            icon_name="mdi-tune-variant",
+            on_click=lambda: controls_open.set(not controls_open.value),
         )
-    Board(model.value, drawn)
+        solara.Button(
+            "Projector: on" if projector.value else "Projector: off",
+            icon_name="mdi-projector-screen",
+            on_click=lambda: projector.set(not projector.value),
+        )
+    page_class = "blueline-projector" if projector.value else "blueline-page"
+    with solara.Row(classes=[page_class], gap="12px", style="align-items: flex-start; flex-wrap: nowrap"):
+        if controls_open.value:
+            with solara.Column(classes=["blueline-controls"], gap="8px"):
+                with solara.Card("Classroom", margin=0):
+                    PresetPicker(preset, settings.value, choose)
+                with solara.Card("Run", margin=0):
+                    Playback(model.value, playing, speed, lock, reset=lambda: rebuild(settings.value))
+                if error.value:
+                    solara.Error(error.value, classes=["blueline-error"])
+                with solara.Card("Levers (mid-run)", margin=0):
+                    Levers(model.value, lock)
+                with solara.Card("Plans", margin=0):
+                    PlanControls(settings.value, apply, seed_key.value)
+                with solara.Card("Organization", margin=0):
+                    OrganizationControls(settings.value, apply)
+                with solara.Card("Behaviour", margin=0):
+                    BehaviourControls(settings.value, apply)
+                solara.Text(
+                    "Changing a setting above starts the run again at week 0.",
+                    style="font-size: 0.85em; color: #444",
+                )
+                with solara.Card("Your scenario", margin=0):
+                    ScenarioUpload(load, settings.value)
+                with solara.Card("Export", margin=0):
+                    Export(model.value)
+                with solara.Card("Info", margin=0):
+                    Info()
+        with solara.Column(style="flex: 1 1 auto; min-width: 0"):
+            Board(model.value, projector.value)
 
 
 page = Page()

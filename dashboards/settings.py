@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from scenarios.plans import builtin_plans
+from scenarios.scenario import Scenario
 from sim import DEFAULT_DEPARTMENTS, Department, ModelParams, ParameterError, Plan, scale_to_budget
 from sim.organization import build_organization
 
@@ -81,6 +82,10 @@ class Settings:
         The :class:`sim.ModelParams` fields of the same name.
     weeks : int
         Horizon: playing stops after this many weeks.
+    scenario : Scenario, optional
+        An uploaded scenario: its organization and parameters replace
+        ``org_size`` and ``n_departments`` (the sliders still act on top), and
+        its plans join the built-in ones.
     """
 
     mode: Mode = "single"
@@ -99,11 +104,12 @@ class Settings:
     resistance_mean: float = _DEFAULT_PARAMS.resistance_mean
     cynicism_rate: float = _DEFAULT_PARAMS.cynicism_rate
     weeks: int = 156
+    scenario: Scenario | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ParameterError(f"mode={self.mode!r}: allowed: {', '.join(MODES)}")
-        known = plan_names()
+        known = tuple(self.available_plans())
         for name in ("plan", "second_plan"):
             if getattr(self, name) not in known:
                 raise ParameterError(f"{name}={getattr(self, name)!r}: allowed: {', '.join(known)}")
@@ -128,17 +134,26 @@ class Settings:
         """The plans being run: one, or two side by side."""
         return (self.plan, self.second_plan) if self.mode == "side_by_side" else (self.plan,)
 
+    def available_plans(self) -> dict[str, Plan]:
+        """Plans one can pick: the uploaded scenario's first, then the built-in ones."""
+        own = dict(self.scenario.plans) if self.scenario is not None else {}
+        return {**own, **{k: v for k, v in _builtin_plans().items() if k not in own}}
+
     def departments(self) -> tuple[Department, ...]:
         """The organization's departments, frontline headcounts scaled by ``org_size``."""
+        if self.scenario is not None:
+            return self.scenario.params.departments
         chosen = (DEFAULT_DEPARTMENTS + EXTRA_DEPARTMENTS)[: int(self.n_departments)]
         return tuple(Department(d.name, max(1, round(d.frontline * self.org_size))) for d in chosen)
 
     def params(self) -> ModelParams:
         """The model parameters these controls stand for."""
+        behaviour = {name: float(getattr(self, name)) for name in BEHAVIOUR}
+        if self.scenario is not None:
+            return self.scenario.params.replace(silo_strength=float(self.silo_strength), **behaviour)
         departments = self.departments()
         frontline = sum(d.frontline for d in departments)
         customers = max(1, round(_DEFAULT_PARAMS.n_customers * frontline / DEFAULT_FRONTLINE))
-        behaviour = {name: float(getattr(self, name)) for name in BEHAVIOUR}
         return _DEFAULT_PARAMS.replace(
             departments=departments,
             n_customers=customers,
@@ -151,8 +166,34 @@ class Settings:
         params = params or self.params()
         # the expected cost depends on headcounts only, not on the network's random ties
         org = build_organization(params, np.random.default_rng(int(self.seed)))
-        every = _builtin_plans()
+        every = self.available_plans()
         return tuple(scale_to_budget(every[name], org, float(self.budget)) for name in self.plan_names)
+
+
+def settings_for(scenario: Scenario) -> Settings:
+    """The controls that play an uploaded scenario: its first two plans side by side (or one), its budget,
+    first seed and horizon, its silo strength and weights on the sliders.
+
+    Raises
+    ------
+    ParameterError
+        If a value lies outside what the page's controls allow (named, with the range).
+    """
+    p = scenario.params
+    chosen = [name for name in scenario.plans if name != "none"] or list(scenario.plans)
+    two = len(chosen) > 1
+    return Settings(
+        mode="side_by_side" if two else "single",
+        plan=chosen[0],
+        second_plan=chosen[1] if two else chosen[0],
+        budget=float(scenario.budget),
+        seed=int(scenario.seeds[0]),
+        n_departments=min(len(p.departments), MAX_DEPARTMENTS),
+        weeks=int(scenario.weeks),
+        scenario=scenario,
+        silo_strength=float(p.silo_strength),
+        **{name: float(getattr(p, name)) for name in BEHAVIOUR},
+    )
 
 
 def plan_names() -> tuple[str, ...]:
