@@ -65,14 +65,17 @@ CSS = """
 .blueline-projector .v-label, .blueline-projector .v-btn, .blueline-projector .v-select__selection,
 .blueline-projector input, .blueline-projector .v-list-item__title, .blueline-projector .v-card__title,
 .blueline-projector .v-input { font-size: 18px !important; }
-.blueline-controls { flex: 0 0 340px; max-width: 340px; min-width: 300px; overflow-y: auto; max-height: calc(100vh - 72px); }
+.blueline-controls { flex: 0 0 340px; width: 340px; overflow-y: auto; max-height: calc(100vh - 72px); }
+.blueline-controls > * { flex-shrink: 0; }
+@media (max-width: 1280px) { .blueline-controls { flex-basis: 300px; width: 300px; } }
 .blueline-controls .v-slider { min-width: 200px; }
 .blueline-controls .v-input { min-width: 120px; }
-.blueline-top { display: grid !important; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 8px; }
+.blueline-top { display: grid !important; grid-template-columns: repeat(auto-fit, minmax(330px, 1fr)); gap: 8px; }
 .blueline-verdict { font-size: 1.3em; font-weight: 600; }
 .blueline-tipped { color: #1f5bd6; }
 .blueline-not-tipped { color: #8a4b00; }
 .blueline-chart { width: 100%; }
+.blueline-controls .v-btn-toggle { flex-wrap: wrap; }
 .v-app-bar.v-toolbar { background-color: #0b2a8a !important; }
 .v-app-bar .v-btn { background-color: #ffffff !important; color: #0b2a8a !important; }
 """

@@ -203,20 +203,33 @@ def tipping_option(
 
 
 def rungs_option(weekly: Weekly, weeks: int, title: str, *, font: int = 18) -> dict[str, Any]:
-    """Stacked rung shares over time; shaded weeks are weeks the plan spent money."""
+    """Stacked rung shares over time, the blue line between JUSTIFY and OWN; framed weeks are weeks the plan spent money."""
+    shares = np.array([np.asarray(weekly[f"share_{name}"], dtype=float) for name in RUNG_NAMES])
+    stacked = np.cumsum(shares, axis=0)  # BLAME at the bottom, OWN on top
     series = [
         {
             "name": RUNG_NAMES[r].upper(),
             "type": "line",
-            "stack": "rungs",
             "showSymbol": False,
             "color": RUNG_COLOURS[r],
             "lineStyle": {"width": 0},
-            "areaStyle": {"opacity": 0.95},
-            "data": _points(weekly[f"share_{RUNG_NAMES[r]}"], 100),
+            "areaStyle": {"opacity": 1},
+            "z": 2 + (3 - r),  # each band drawn from 0 up, lower rungs over higher ones
+            "data": _points(stacked[r], 100),
         }
-        for r in range(4)
+        for r in range(3, -1, -1)
     ]
+    series.append(
+        {
+            "name": "the blue line",
+            "type": "line",
+            "showSymbol": False,
+            "color": "#0b2a8a",
+            "lineStyle": {"width": 3},
+            "z": 8,
+            "data": _points(stacked[2], 100),
+        }
+    )
     series[-1]["markArea"] = {
         "silent": True,
         "itemStyle": {
@@ -229,7 +242,12 @@ def rungs_option(weekly: Weekly, weeks: int, title: str, *, font: int = 18) -> d
     }
     return {
         **_frame(title, font, "rungs"),
-        "legend": {"top": 36, "left": 4, "textStyle": _text(font - 2)},
+        "legend": {
+            "top": 36,
+            "left": 4,
+            "textStyle": _text(font - 2),
+            "data": [*(name.upper() for name in RUNG_NAMES), "the blue line"],
+        },
         "grid": {"top": 80, "left": 64, "right": 24, "bottom": 56},
         "xAxis": _axis("week", font, min=0, max=int(weeks), nameGap=32),
         "yAxis": _axis("", font, min=0, max=100),
@@ -372,9 +390,9 @@ def _people_picture(org, layout: NetworkLayout, rung: np.ndarray, metrics, font:
         )
     palette = np.asarray(RUNG_COLOURS)
     for role, label, symbol, size in (
-        (FRONTLINE, "frontline", "circle", 8),
-        (MANAGER, "manager", "rect", 12),
-        (EXECUTIVE, "executive", STAR, 26),
+        (FRONTLINE, "frontline", "circle", 6),
+        (MANAGER, "manager", "rect", 10),
+        (EXECUTIVE, "executive", STAR, 22),
     ):
         slots = np.flatnonzero(org.role == role)
         series.append(

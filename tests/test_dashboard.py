@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import socket
+from pathlib import Path
 
 import ipyvuetify as v
 import ipywidgets as widgets
 import numpy as np
 import pytest
 import solara
-from PIL import Image
+from solara.components.echarts import EchartsWidget
 
-from dashboards import views
-from dashboards.app import LABELS, Page
+from dashboards import charts
+from dashboards.app import LABELS, Page, format_value, weekly_csv
+from dashboards.cards import planned_to_date, summary_lines
+from dashboards.layout import AGGREGATE_ABOVE, department_flows, network_layout
+from dashboards.levers import WAVE_LEVERS
 from dashboards.lockstep import Lockstep
 from dashboards.presets import DEFAULT_PRESET, PRESETS
 from dashboards.settings import DEFAULT_FRONTLINE, RANGES, Settings
+from dashboards.upload import UploadError, load_upload
 from scenarios.cli import build_parser, main
 from sim import ParameterError, expected_cost
 from sim.organization import build_organization
@@ -159,28 +165,92 @@ def test_preset_high_silos():
     assert high < default / 3
 
 
-# --- views ------------------------------------------------------------------------------------------
+# --- charts, layout and cards ----------------------------------------------------------------------
 
 
-def test_network_view_colours_each_person_by_rung_and_marks_roles():
+def _series(option, name):
+    (found,) = [s for s in option["series"] if s.get("name") == name]
+    return found
+
+
+def test_tipping_chart_puts_both_plans_and_the_dashed_baseline_on_one_axis():
+    model = Lockstep(Settings(mode="side_by_side", plan="pilot", second_plan="rocket"))
+    for _ in range(30):
+        model.step()
+    curves = [
+        charts.Curve(r.plan.name, r.weekly(), c) for r, c in zip(model.runs, charts.PLAN_COLOURS, strict=True)
+    ]
+    curves.append(
+        charts.Curve("no plan (baseline)", model.baseline.weekly(), charts.BASELINE_COLOUR, baseline=True)
+    )
+    option = charts.tipping_option(curves, 156, 0.8)
+    lines = [_series(option, name) for name in ("pilot", "rocket", "no plan (baseline)")]
+    assert [s["lineStyle"].get("type", "solid") for s in lines] == ["solid", "solid", "dashed"]
+    assert all(len(s["data"]) == 31 for s in lines)
+    assert lines[2]["data"][-1][1] == pytest.approx(100 * model.baseline.weekly()["above_line"][-1], abs=1e-3)
+    assert not isinstance(option["xAxis"], list) and not isinstance(option["yAxis"], list)  # one shared axis
+    assert option["legend"]["top"] < option["grid"]["top"]  # the legend sits above the data
+    assert option["series"][0]["markLine"]["data"] == [{"yAxis": 80.0}]
+
+
+def test_chart_text_is_at_least_18_px_in_projector_mode():
+    model = Lockstep(Settings(mode="single"))
+    run = model.runs[0]
+    layout = network_layout(run.organization)
+    options = [
+        charts.tipping_option([charts.Curve("rocket", run.weekly(), "#000")], 156, 0.8),
+        charts.network_option(run.organization, layout, run.workforce.rung, run.metrics, "t"),
+    ]
+    for option in options:
+        assert option["textStyle"]["fontSize"] >= 18
+        assert option["title"]["textStyle"]["fontSize"] >= 18
+        assert option["toolbox"]["feature"]["saveAsImage"]  # every chart exports itself as PNG
+
+
+def test_lever_moves_are_marked_on_the_tipping_chart():
+    marks = charts.lever_marks([(50, "silo_strength", 0.85, 0.4), (50, "launch", None, object())], 18)
+    assert marks["data"] == [{"xAxis": 50, "name": "silo strength 0.85→0.4; wave launched"}]
+
+
+def test_network_colours_each_person_by_rung_and_marks_roles():
     model = Lockstep(Settings(mode="single", plan="rocket"))
     for _ in range(20):
         model.step()
     run = model.runs[0]
-    view = views.NetworkView(run.organization)
-    view.update(run)
+    option = charts.network_option(
+        run.organization, network_layout(run.organization), run.workforce.rung, run.metrics, "t"
+    )
     rung = np.asarray(run.workforce.rung)
-    palette = np.array([list(int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)) for c in views.RUNG_COLOURS])
-    for role, scatter in view._people.items():
-        faces = scatter.get_facecolors()[:, :3]
-        assert np.allclose(faces, palette[rung[run.organization.role == role]])
-    # frontline, managers and executives each have their own marker shape
-    assert len({len(s.get_paths()[0].vertices) for s in view._people.values()}) == 3
+    symbols = set()
+    for role, name in ((0, "frontline"), (1, "manager"), (2, "executive")):
+        people = _series(option, name)
+        colours = [p["itemStyle"]["color"] for p in people["data"]]
+        assert colours == [charts.RUNG_COLOURS[r] for r in rung[run.organization.role == role]]
+        symbols.add(people["symbol"])
+    assert len(symbols) == 3
+
+
+def test_large_organizations_are_drawn_as_departments():
+    model = Lockstep(Settings(mode="single", org_size=3.0, n_departments=12))
+    org = model.organization
+    assert org.n_staff > AGGREGATE_ABOVE
+    option = charts.network_option(
+        org, network_layout(org), model.runs[0].workforce.rung, model.runs[0].metrics, "t"
+    )
+    pies = [s for s in option["series"] if s["type"] == "pie"]
+    assert len(pies) == org.n_departments
+    assert not [s for s in option["series"] if s["type"] == "scatter" and s["name"] != "departments"]
+    flows = department_flows(org, np.asarray(model.runs[0].workforce.rung))
+    assert flows.ties.sum() == org.across.nnz / 2  # every tie between departments is in one flow
+    assert np.allclose(flows.rung_mix.sum(axis=1), 1.0)
+    sizes = [float(p["radius"].rstrip("%")) for p in pies]
+    assert sizes[0] > sizes[-1]  # the call center (240 people) is drawn larger than HR (60)
+    assert len(str(option)) < 20_000  # cheap to send every week
 
 
 def test_network_layout_keeps_departments_apart():
     org = Lockstep(Settings(mode="single")).organization
-    layout = views.network_layout(org)
+    layout = network_layout(org)
     for d in range(org.n_departments):
         members = layout.xy[org.department == d]
         distance = np.linalg.norm(members - layout.centres[d], axis=1)
@@ -191,45 +261,110 @@ def test_network_layout_keeps_departments_apart():
     assert (gaps[off_diagonal] > radii_sum[off_diagonal]).all()
 
 
-def test_views_redraw_only_what_moved_yet_match_a_full_draw():
-    model = Lockstep(Settings(mode="single", plan="rocket"))
+def test_summary_says_tipped_and_spend_against_the_plan_to_date():
+    model = Lockstep(Settings(mode="single", plan="rocket", seed=2, weeks=260))
+    for _ in range(30):
+        model.step()
     run = model.runs[0]
-    network = views.NetworkView(run.organization)
-    culture = views.CultureView(run.organization.department_names, 156, run.params.tip_level)
-    for _ in range(12):
-        model.step()
-        network.update(run)
-        network.png()  # fills the background cache
-        culture.update(run.weekly())
-        culture.png()
-    for view in (network, culture):
-        fast = np.asarray(Image.open(io.BytesIO(view.png())).convert("RGB"), dtype=float)
-        buffer = io.BytesIO()
-        view.figure.savefig(buffer, format="png")
-        full = np.asarray(Image.open(buffer).convert("RGB"), dtype=float)
-        assert fast.shape == full.shape
-        assert np.abs(fast - full).mean() < 2.0  # same picture, up to antialiasing
+    lines = summary_lines(run, 260)
+    planned = planned_to_date(run)
+    assert 0 < planned < planned_to_date(run, run.last_wave_end) == pytest.approx(300_000, rel=1e-6)
+    assert lines["spend"] == (
+        f"spent {run.summary()['total_cost']:,.0f}; planned by now {planned:,.0f} of 300,000"
+    )
 
 
-def test_customer_limits_are_shared_and_round():
-    a = {"satisfaction": [0.1, -0.7], "loyalty": [0.5, 0.4], "churned": [0, 3], "revenue": [1.9e5, 2.3e5]}
-    b = {"satisfaction": [0.2, 0.9], "loyalty": [0.5, 0.6], "churned": [0, 12], "revenue": [1.5e5, 2.0e5]}
-    limits = views.customer_limits([a, b])
-    assert limits["satisfaction"][0] <= -0.7 and limits["satisfaction"][1] >= 0.9
-    assert limits["loyalty"] == (0.0, 1.0)
-    assert limits["churned"][0] == 0.0 and limits["churned"][1] >= 12
-    assert limits["revenue"][0] <= 150 and limits["revenue"][1] >= 230
+def test_summary_says_when_a_plan_runs_past_the_horizon():
+    model = Lockstep(Settings(mode="single", plan="pilot", weeks=52))
+    run = model.runs[0]
+    assert run.last_wave_end > 52
+    assert f"runs to week {run.last_wave_end}, past week 52" in summary_lines(run, 52)["spend"]
 
 
-def test_summary_says_tipped_and_spend_so_far():
-    model = Lockstep(Settings(mode="single", plan="rocket", seed=2))
-    for _ in range(100):
-        model.step()
-    lines = views.summary_lines(model.runs[0], 156, 300_000)
-    summary = model.runs[0].summary()
-    assert summary["tipped"]
-    assert lines["verdict"] == f"TIPPED in week {summary['weeks_to_tip']:.0f}"
-    assert lines["spend"] == f"spent {summary['total_cost']:,.0f} of 300,000"
+def test_control_labels_keep_every_decimal_of_their_step():
+    assert format_value("org_size", 0.25) == "0.25"
+    assert format_value("org_size", 0.75) == "0.75"
+    assert format_value("silo_strength", 0.5) == "0.50"
+    assert format_value("budget", 300_000) == "300,000"
+
+
+# --- levers, jumping and export ---------------------------------------------------------------------
+
+
+def test_lockstep_lever_at_week_50_leaves_weeks_before_unchanged():
+    settings = Settings(mode="side_by_side", plan="pilot", second_plan="sponsored_pilot", seed=4, weeks=100)
+    plain, moved = Lockstep(settings), Lockstep(settings)
+    plain.jump_to(50)
+    moved.jump_to(50)
+    moved.launch(WAVE_LEVERS["the executives join now"])
+    moved.adjust(silo_strength=0.5)
+    plain.jump_to(100)
+    moved.jump_to(100)
+    for a, b in zip(plain.every_run, moved.every_run, strict=True):
+        wa, wb = a.weekly(), b.weekly()
+        assert all(wa[k][:51] == wb[k][:51] for k in wa)
+        assert any(wa[k][51:] != wb[k][51:] for k in wa)
+    # one reorganization for all, so the plans still share an organization
+    assert all((r.organization.across != moved.organization.across).nnz == 0 for r in moved.every_run)
+    assert len(moved.baseline.waves) == 0  # a launched wave is a plan's, not the baseline's
+
+
+def test_jumping_back_replays_the_levers_moved_before():
+    settings = Settings(mode="single", plan="sponsored_pilot", seed=4, weeks=80)
+    model = Lockstep(settings)
+    model.jump_to(20)
+    model.adjust(cynicism_rate=0.01)
+    model.jump_to(80)
+    through = model.runs[0].weekly()
+    model.jump_to(40)
+    assert model.week == 40 and model.moves == [(20, "adjust", {"cynicism_rate": 0.01})]
+    model.jump_to(80)
+    assert model.runs[0].weekly() == through
+
+
+def test_weekly_csv_holds_every_run_and_week():
+    model = Lockstep(Settings(mode="side_by_side"))
+    model.jump_to(10)
+    rows = list(csv.reader(io.StringIO(weekly_csv(model))))
+    assert rows[0][:3] == ["run", "week", "above_line"]
+    assert len(rows) == 1 + 3 * 11  # two plans and the baseline, weeks 0-10
+    assert {r[0] for r in rows[1:]} == {"plan 1: rocket", "plan 2: pilot", "baseline: none"}
+
+
+# --- uploads ----------------------------------------------------------------------------------------
+
+
+def _example_files() -> dict[str, bytes]:
+    folder = Path(__file__).resolve().parents[1] / "scenarios" / "examples"
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".toml", ".csv")}
+
+
+def test_an_uploaded_scenario_offers_its_own_plans_and_organization():
+    settings = load_upload(_example_files())
+    assert settings.scenario is not None
+    assert settings.plan_names == ("wards_first", "sponsored_pilot")
+    assert settings.params().department_names == settings.scenario.params.department_names
+    model = Lockstep(settings)
+    model.jump_to(5)
+    assert [r.plan.name for r in model.runs] == ["wards_first", "sponsored_pilot"]
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"hospital.toml": None}, "hospital.toml: organization file hospital_org.csv: no such file"),
+        ({"s.toml": b"budget = 1\n[params]\nsilo = 2\n"}, "s.toml: params.silo: unknown parameter; allowed:"),
+        ({"s.toml": b"budget = "}, "s.toml: malformed TOML"),
+        ({"a.toml": b"", "b.toml": b""}, "drop exactly one .toml scenario (found: a.toml, b.toml)"),
+        ({"s.toml": b"x" * 1_000_001}, "s.toml: 1,000,001 bytes; the limit is 1,000,000 bytes per file"),
+    ],
+)
+def test_a_broken_upload_gets_one_line_naming_file_and_field(files, message):
+    files = {name: data if data is not None else _example_files()[name] for name, data in files.items()}
+    with pytest.raises(UploadError) as err:
+        load_upload(files)
+    assert str(err.value).startswith(message)
+    assert "\n" not in str(err.value)
 
 
 # --- the page (Solara components, no browser) ------------------------------------------------------
@@ -266,18 +401,34 @@ def _texts(rc) -> list[str]:
 
 
 def _slider(rc, name: str):
-    label = LABELS.get(name, {"budget": "budget per plan", "weeks": "weeks to run"}.get(name, name))
+    label = LABELS.get(name, name)
     found = [s for s in rc.find(v.Slider).widgets if s.label.startswith(f"{label}:")]
     assert len(found) == 1, f"expected one slider for {name}"
     return found[0]
 
 
-def test_page_renders_controls_views_and_summaries(page):
-    for label in ("Play", "Step", "Reset"):
+def _charts(rc) -> list[dict]:
+    return [w.option for w in rc.find(EchartsWidget).widgets]
+
+
+def _show_behaviour(rc) -> None:
+    rc.find(v.Switch, label="show the weights of the weekly rule").widget.v_model = True
+
+
+def _seed_box(rc):
+    return rc.find(v.TextField, label="seed (0-999)").widget
+
+
+def test_page_renders_controls_charts_and_summaries(page):
+    for label in ("Play", "Step", "Reset", "To the end"):
         _button(page, label)
     default = PRESETS[DEFAULT_PRESET].settings
     assert page.find(v.Select, label="Classroom preset").widget.v_model == DEFAULT_PRESET
-    assert len(page.find(widgets.Image).widgets) == 3 * len(default.plan_names)  # network, culture, customers
+    titles = [
+        o["title"]["text"] if isinstance(o["title"], dict) else o["title"][0]["text"] for o in _charts(page)
+    ]
+    assert titles[0] == "Share above the line (%)"  # the tipping chart comes first
+    assert len(titles) == 3 + len(default.plan_names)  # tipping, network, rungs per plan, customers
     assert "Week 0 of 156" in _texts(page)
     cards = [c for w in page.find(v.CardTitle).widgets for c in w.children]
     assert "left: pilot" in cards and "right: rocket" in cards
@@ -286,10 +437,11 @@ def test_page_renders_controls_views_and_summaries(page):
 @pytest.mark.parametrize("title", ["high silos", "the pilot gets pulled back"])
 def test_selecting_a_preset_sets_every_control(page, title):
     page.find(v.Select, label="Classroom preset").widget.v_model = title
+    _show_behaviour(page)
     preset = PRESETS[title].settings
     for name in RANGES:
         if name == "seed":
-            assert page.find(v.TextField, label="seed").widget.v_model == str(preset.seed)
+            assert _seed_box(page).v_model == str(preset.seed)
         else:
             assert _slider(page, name).v_model == pytest.approx(getattr(preset, name)), name
     mode = [t for t in page.find(v.BtnToggle).widgets if t.v_model in ("single", "side_by_side")]
@@ -297,12 +449,11 @@ def test_selecting_a_preset_sets_every_control(page, title):
     plans = [w.v_model for w in page.find(v.Select).widgets if w.label.startswith("plan")]
     assert plans == list(preset.plan_names)
     assert PRESETS[title].caption in _texts(page)
-    assert len(page.find(widgets.Image).widgets) == 3 * len(preset.plan_names)
+    assert len(_charts(page)) == 3 + len(preset.plan_names)
 
 
 def test_pressing_step_advances_every_run_and_redraws(page):
-    images = page.find(widgets.Image).widgets
-    before = [image.value for image in images]
+    before = _charts(page)
     for _ in range(3):
         _button(page, "Step").click()
     assert "Week 3 of 156" in _texts(page)
@@ -312,17 +463,42 @@ def test_pressing_step_advances_every_run_and_redraws(page):
         if isinstance(w, solara.widgets.HTML) and w.unsafe_innerHTML.startswith("week ")
     ]
     assert len(summaries) == 2 and all(s.startswith("week 3 of 156") for s in summaries)
-    after = [image.value for image in page.find(widgets.Image).widgets]
+    after = _charts(page)
     assert all(a != b for a, b in zip(after, before, strict=True))
 
 
-def test_changing_a_control_starts_again_at_week_0(page):
+def test_changing_a_control_starts_again_at_week_0_and_the_preset_can_be_restored(page):
     _button(page, "Step").click()
     assert "Week 1 of 156" in _texts(page)
     _slider(page, "silo_strength").v_model = 0.5
     assert "Week 0 of 156" in _texts(page)
     assert _slider(page, "silo_strength").label == "silo strength: 0.50"
-    assert "(settings changed since)" in _texts(page)
+    _button(page, "Restore the preset").click()
+    assert _slider(page, "silo_strength").v_model == pytest.approx(
+        PRESETS[DEFAULT_PRESET].settings.silo_strength
+    )
+    assert not [b for b in page.find(v.Btn).widgets if "Restore the preset" in b.children]
+
+
+def test_a_refused_seed_shows_the_error_and_the_seed_that_runs(page):
+    box = _seed_box(page)
+    box.v_model = "5000"
+    box.fire_event("keyup.enter", None)  # the box applies on Enter or on leaving it
+    assert any("seed=5000: must be a number in [0, 999]" in t for t in _texts(page))
+    assert _seed_box(page).v_model == str(PRESETS[DEFAULT_PRESET].settings.seed)
+
+
+def test_a_lever_moved_mid_run_keeps_the_week_and_is_marked(page):
+    for _ in range(4):
+        _button(page, "Step").click()
+    lever = [s for s in page.find(v.Slider).widgets if s.label.startswith("silo strength (a reorganization)")]
+    lever[0].v_model = 0.3
+    assert "Week 4 of 156" in _texts(page)
+    tipping = _charts(page)[0]
+    (marks,) = [s["markLine"]["data"] for s in tipping["series"] if s["name"] == "levers"]
+    assert marks == [{"xAxis": 4, "name": "silo strength 0.85→0.3"}]
+    _button(page, "the executives join now").click()
+    assert "wave launched" in str(_charts(page)[0])
 
 
 # --- the command ------------------------------------------------------------------------------------
