@@ -1,7 +1,8 @@
 """The browser-side files Solara's page loads, put where its server finds them without a CDN.
 
 Solara's page template pulls a few npm packages (its Vue app bundle,
-require.js) through the server's CDN proxy, which fetches them from a public
+require.js), and its ECharts component the ECharts library, through the
+server's CDN proxy, which fetches them from a public
 CDN on first use and caches them. A machine that reaches only the package
 registries (CI, an offline classroom laptop) cannot, and the page stays
 blank. :func:`ensure` fills that cache from the npm registry with ``npm
@@ -21,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 _CDN_REFERENCE = re.compile(r"\{\{\s*cdn\s*\}\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+)/")
+_ECHARTS_VERSION = re.compile(r'const version = "(\d+\.\d+\.\d+)";')
 
 
 class AssetsError(RuntimeError):
@@ -35,11 +37,19 @@ def cache_dir() -> Path:
 
 
 def required_packages() -> list[tuple[str, str]]:
-    """The (npm name, version) pairs Solara's page template loads through the CDN proxy."""
+    """The (npm name, version) pairs the page loads through the CDN proxy.
+
+    Those of Solara's page template, and the ECharts library its
+    ``FigureEcharts`` component imports (the dashboard's charts).
+    """
+    import solara.components
     import solara.server
 
     template = Path(solara.server.__file__).parent / "templates" / "solara.html.j2"
-    return sorted(set(_CDN_REFERENCE.findall(template.read_text())))
+    packages = set(_CDN_REFERENCE.findall(template.read_text()))
+    echarts = Path(solara.components.__file__).parent / "echarts.vue"
+    packages.update(("echarts", version) for version in _ECHARTS_VERSION.findall(echarts.read_text()))
+    return sorted(packages)
 
 
 def missing_packages(cache: Path | None = None) -> list[tuple[str, str]]:

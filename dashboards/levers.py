@@ -11,9 +11,9 @@ from sim import ModelParams
 from sim.interventions import Wave
 
 _LEVERS: dict[str, tuple[str, float, float, float]] = {
-    "board_commitment": ("the board's push on the executives", 0.0, 1.0, 0.05),
-    "silo_strength": ("silo strength (a reorganization)", 0.0, 1.0, 0.05),
-    "cynicism_rate": ("cynicism per week of waiting", 0.0, 0.02, 0.001),
+    "board_commitment": ("the board's push on the executives, from now", 0.0, 1.0, 0.05),
+    "silo_strength": ("silo strength from now (a reorganization)", 0.0, 1.0, 0.05),
+    "cynicism_rate": ("cynicism per week of waiting, from now", 0.0, 0.02, 0.001),
 }
 PARAMETER_LEVERS = {
     name: lever for name, lever in _LEVERS.items() if name in ModelParams.__dataclass_fields__

@@ -491,7 +491,7 @@ def test_a_refused_seed_shows_the_error_and_the_seed_that_runs(page):
 def test_a_lever_moved_mid_run_keeps_the_week_and_is_marked(page):
     for _ in range(4):
         _button(page, "Step").click()
-    lever = [s for s in page.find(v.Slider).widgets if s.label.startswith("silo strength (a reorganization)")]
+    lever = [s for s in page.find(v.Slider).widgets if s.label.startswith("silo strength from now")]
     lever[0].v_model = 0.3
     assert "Week 4 of 156" in _texts(page)
     tipping = _charts(page)[0]
