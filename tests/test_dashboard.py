@@ -221,12 +221,16 @@ def test_network_colours_each_person_by_rung_and_marks_roles():
         run.organization, network_layout(run.organization), run.workforce.rung, run.metrics, "t"
     )
     rung = np.asarray(run.workforce.rung)
+    layout = network_layout(run.organization)
     symbols = set()
     for role, name in ((0, "frontline"), (1, "manager"), (2, "executive")):
-        people = _series(option, name)
-        colours = [p["itemStyle"]["color"] for p in people["data"]]
-        assert colours == [charts.RUNG_COLOURS[r] for r in rung[run.organization.role == role]]
-        symbols.add(people["symbol"])
+        drawn = [s for s in option["series"] if s["name"] == name]
+        symbols |= {s["symbol"] for s in drawn}
+        for r, series in enumerate(drawn):
+            assert series["color"] == charts.RUNG_COLOURS[r]
+            expected = layout.xy[(run.organization.role == role) & (rung == r)]
+            np.testing.assert_allclose(np.reshape(series["data"], (-1, 2)), expected, atol=1e-3)
+        assert sum(len(s["data"]) for s in drawn) == (run.organization.role == role).sum()
     assert len(symbols) == 3
 
 
