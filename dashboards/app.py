@@ -20,6 +20,7 @@ import io
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from solara.components.echarts import EchartsWidget
 
 from dashboards import charts
 from dashboards.cards import summary_lines
+from dashboards.frames import FrameAck
 from dashboards.layout import network_layout
 from dashboards.levers import PARAMETER_LEVERS, WAVE_LEVERS
 from dashboards.lockstep import Lockstep
@@ -137,13 +139,15 @@ def Playback(
     lock: threading.Lock,
     reset: Callable[[], None],
     frame: int,
+    ack: FrameAck,
 ) -> None:
     """Play, pause, step, reset; speed; jump to a week or to the end.
 
     The play loop simulates at the chosen speed and draws at most
-    :data:`FRAMES_PER_SECOND` times a second and at most a third of the
-    time: when drawing is slow (a large organization, a busy machine) it
-    draws every Nth week instead of slowing the run.
+    :data:`FRAMES_PER_SECOND` times a second, at most a third of the time,
+    and only once the browser has drawn the previous frame (``ack``): when
+    drawing is slow (a large organization, a busy machine) it draws every
+    Nth week instead of slowing the run or queueing frames.
     """
     target = solara.use_reactive(model.settings.weeks)
     jump_to: solara.Reactive[int | None] = solara.use_reactive(None)
@@ -158,8 +162,8 @@ def Playback(
             if not model.running:
                 playing.set(False)
                 break
-            # draw when due, and never spend more than a third of the time drawing
-            if started - drawn_at >= max(1.0 / FRAMES_PER_SECOND, 2.0 * draw_seconds):
+            # draw when due, once the browser has drawn the last frame, and never more than a third of the time
+            if ack.ready() and started - drawn_at >= max(1.0 / FRAMES_PER_SECOND, 2.0 * draw_seconds):
                 drawn_at = time.perf_counter()
                 force_update()  # renders in this thread: the next week waits for the picture
                 draw_seconds = time.perf_counter() - drawn_at
@@ -229,7 +233,7 @@ def Playback(
 
 
 @solara.component
-def Levers(model: Lockstep, lock: threading.Lock, frame: int) -> None:
+def Levers(model: Lockstep, lock: threading.Lock, moved: int) -> None:
     """Levers that act from the current week on, without a restart; the chart marks the week."""
     params = model.runs[0].params
 
@@ -357,11 +361,11 @@ def weekly_csv(model: Lockstep) -> str:
 
 
 @solara.component
-def Export(model: Lockstep, frame: int) -> None:
+def Export(model: Lockstep) -> None:
     """Weekly data as CSV; each chart saves itself as PNG from its own corner button."""
     solara.FileDownload(
         lambda: weekly_csv(model),
-        filename=f"blueline-week-{model.week}.csv",
+        filename="blueline-weekly.csv",
         label="Download the weekly data (CSV)",
         mime_type="text/csv",
     )
@@ -524,34 +528,37 @@ def Board(model: Lockstep, projector: bool, frame: int) -> None:
         )
 
 
-@solara.component
-def Page() -> None:
-    """The whole dashboard: controls on the left (hideable), the run(s) on the right."""
-    start = PRESETS[DEFAULT_PRESET].settings
-    settings = solara.use_reactive(start)
-    preset = solara.use_reactive(DEFAULT_PRESET)
-    model = solara.use_reactive(solara.use_memo(lambda: Lockstep(start), dependencies=[]))
-    playing = solara.use_reactive(False)
-    speed = solara.use_reactive("fast")
-    error = solara.use_reactive("")
-    seed_key = solara.use_reactive(0)
-    controls_open = solara.use_reactive(True)
-    projector = solara.use_reactive(True)
-    lock = solara.use_memo(threading.Lock, dependencies=[])
-    # the one subscriber to Mesa's update_counter: a week simulated is one render pass, passed down as ``frame``
-    frame = update_counter.get()
+@dataclass(frozen=True)
+class Actions:
+    """What the controls do to the page's state; made once per page, so the controls never redraw for nothing."""
 
+    rebuild: Callable[[Settings], None]
+    apply: Apply
+    choose: Callable[[str], None]
+    load: Callable[[dict[str, bytes]], None]
+
+
+def _actions(
+    preset: solara.Reactive[str],
+    model: solara.Reactive[Lockstep],
+    playing: solara.Reactive[bool],
+    error: solara.Reactive[str],
+    seed_key: solara.Reactive[int],
+    lock: threading.Lock,
+) -> Actions:
     def rebuild(new: Settings) -> None:
-        playing.set(False)
+        # one state change where possible: each is a render pass
+        if playing.value:
+            playing.set(False)
         with lock:
             fresh = Lockstep(new)
-        settings.set(new)
+        if error.value:
+            error.set("")
         model.set(fresh)
-        error.set("")
 
     def apply(**changes: Any) -> None:
         try:
-            rebuild(settings.value.replace(**changes))
+            rebuild(model.value.settings.replace(**changes))
         except ParameterError as err:
             error.set(f"error: {err}")
             seed_key.set(seed_key.value + 1)  # the seed box shows the seed that runs, not the refused one
@@ -568,6 +575,50 @@ def Page() -> None:
             return
         preset.set("")
         rebuild(new)
+
+    return Actions(rebuild, apply, choose, load)
+
+
+@solara.component
+def SetUp(settings: Settings, preset: solara.Reactive[str], actions: Actions, seed_key: int) -> None:
+    """The controls that start a run again at week 0: plans, organization, behaviour, the class's scenario."""
+    with solara.Card("Plans", margin=0):
+        PlanControls(settings, actions.apply, seed_key)
+    with solara.Card("Organization", margin=0):
+        OrganizationControls(settings, actions.apply)
+    with solara.Card("Behaviour", margin=0):
+        BehaviourControls(settings, actions.apply)
+    solara.Text(
+        "Changing a setting above starts the run again at week 0.", style="font-size: 0.85em; color: #444"
+    )
+    with solara.Card("Your scenario", margin=0):
+        ScenarioUpload(actions.load, settings)
+    with solara.Card("Info", margin=0):
+        Info()
+
+
+@solara.component
+def Page() -> None:
+    """The whole dashboard: controls on the left (hideable but for Run), the run(s) on the right."""
+    start = PRESETS[DEFAULT_PRESET].settings
+    preset = solara.use_reactive(DEFAULT_PRESET)
+    model = solara.use_reactive(solara.use_memo(lambda: Lockstep(start), dependencies=[]))
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive("fast")
+    error = solara.use_reactive("")
+    seed_key = solara.use_reactive(0)
+    controls_open = solara.use_reactive(True)
+    projector = solara.use_reactive(True)
+    lock = solara.use_memo(threading.Lock, dependencies=[])
+    actions = solara.use_memo(
+        lambda: _actions(preset, model, playing, error, seed_key, lock), dependencies=[]
+    )
+    reset = solara.use_memo(lambda: lambda: actions.rebuild(model.value.settings), dependencies=[])
+    settings = model.value.settings
+    # the one subscriber to Mesa's update_counter: a week simulated is one render pass, passed down as ``frame``
+    frame = update_counter.get()
+    ack = solara.use_memo(FrameAck, dependencies=[])
+    ack.sent(frame)
 
     solara.lab.theme.themes.light.primary = "#1f5bd6"  # per session: the accent is the OWN blue
     solara.Style(CSS)
@@ -586,36 +637,23 @@ def Page() -> None:
         )
     page_class = "blueline-projector" if projector.value else "blueline-page"
     with solara.Row(classes=[page_class], gap="12px", style="align-items: flex-start; flex-wrap: nowrap"):
-        if controls_open.value:
-            with solara.Column(classes=["blueline-controls"], gap="8px"):
+        with solara.Column(classes=["blueline-controls"], gap="8px"):
+            if controls_open.value:
                 with solara.Card("Classroom", margin=0):
-                    PresetPicker(preset, settings.value, choose)
-                with solara.Card("Run", margin=0):
-                    Playback(
-                        model.value, playing, speed, lock, reset=lambda: rebuild(settings.value), frame=frame
-                    )
-                if error.value:
-                    solara.Error(error.value, classes=["blueline-error"])
+                    PresetPicker(preset, settings, actions.choose)
+            with solara.Card("Run", margin=0):
+                Playback(model.value, playing, speed, lock, reset=reset, frame=frame, ack=ack)
+            if error.value:
+                solara.Error(error.value, classes=["blueline-error"])
+            if controls_open.value:
                 with solara.Card("Levers (mid-run)", margin=0):
-                    Levers(model.value, lock, frame)
-                with solara.Card("Plans", margin=0):
-                    PlanControls(settings.value, apply, seed_key.value)
-                with solara.Card("Organization", margin=0):
-                    OrganizationControls(settings.value, apply)
-                with solara.Card("Behaviour", margin=0):
-                    BehaviourControls(settings.value, apply)
-                solara.Text(
-                    "Changing a setting above starts the run again at week 0.",
-                    style="font-size: 0.85em; color: #444",
-                )
-                with solara.Card("Your scenario", margin=0):
-                    ScenarioUpload(load, settings.value)
+                    Levers(model.value, lock, len(model.value.moves))
                 with solara.Card("Export", margin=0):
-                    Export(model.value, frame)
-                with solara.Card("Info", margin=0):
-                    Info()
+                    Export(model.value)
+                SetUp(settings, preset, actions, seed_key.value)
         with solara.Column(style="flex: 1 1 auto; min-width: 0"):
             Board(model.value, projector.value, frame)
+            solara.Column(children=[ack], style="display: none")
 
 
 page = Page()

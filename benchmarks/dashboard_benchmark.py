@@ -1,0 +1,150 @@
+"""Speed of the dashboard as a class sees it: headless Chromium against a served dashboard.
+
+Run by hand: ``.venv/bin/python benchmarks/dashboard_benchmark.py`` (about two
+minutes; add ``--compare-with OTHER/dashboards/app.py`` to measure another
+checkout of the dashboard in the same run and print the ratios). It reports
+
+- start-up: seconds until the server answers, and until the page's charts
+  are drawn (first render, counted from the moment the server answered);
+- Step: milliseconds from a click on Step until the page shows the next week
+  (median of ``--clicks``);
+- Reset during play: milliseconds from the click until the page shows week 0;
+- play: simulated weeks per second at the fastest speed, side by side
+  (the default preset: pilot, rocket and the baseline) and with one plan.
+
+Figures go into benchmarks/README.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dashboards.served import chromium, served, wait_for_week, week  # noqa: E402
+
+WEEK = re.compile(r"^Week \d+ of \d+$")
+
+
+def _drawn(page: Any) -> None:
+    """Wait until the page's pictures are there (ECharts canvases, or the older PNG images)."""
+    page.wait_for_function(
+        "() => document.querySelectorAll('.solara-echarts canvas').length >= 4"
+        " || [...document.querySelectorAll('img')].filter(i => i.complete && i.naturalWidth > 0).length >= 3",
+        timeout=120_000,
+    )
+
+
+def _choose(page: Any, preset: str) -> None:
+    page.locator(".v-select", has_text="Classroom preset").click()
+    page.get_by_role("option", name=preset, exact=True).click()
+    wait_for_week(page, 0)
+
+
+def _step_ms(page: Any, clicks: int) -> float:
+    times = []
+    for _ in range(clicks):
+        now = week(page)
+        started = time.perf_counter()
+        page.get_by_role("button", name="Step").click()
+        wait_for_week(page, now + 1)
+        times.append(1000 * (time.perf_counter() - started))
+    return statistics.median(times)
+
+
+def _weeks_per_second(page: Any, seconds: float) -> float:
+    """Weeks the page shows per second of play, over ``seconds`` or until the horizon."""
+    horizon = int(page.get_by_text(WEEK).inner_text().split()[-1])
+    page.get_by_role("button", name="fastest", exact=True).click()
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(500)  # past the first frames
+    first, started = week(page), time.perf_counter()
+    last, seen = first, started
+    while time.perf_counter() - started < seconds and last < horizon:
+        page.wait_for_timeout(100)
+        now = week(page)
+        if now != last:
+            last, seen = now, time.perf_counter()
+    if last < horizon:
+        page.get_by_role("button", name="Pause").click()
+    return (last - first) / max(seen - started, 1e-9)
+
+
+def _reset_ms(page: Any) -> float:
+    """Milliseconds from Reset, clicked while playing, to week 0 on the page."""
+    page.get_by_role("button", name="Reset").click()
+    wait_for_week(page, 0)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(1500)
+    started = time.perf_counter()
+    page.get_by_role("button", name="Reset").click()
+    wait_for_week(page, 0)
+    return 1000 * (time.perf_counter() - started)
+
+
+def measure(app: Path | None, seconds: float, clicks: int) -> dict[str, float]:
+    """Every figure for one dashboard (``app=None``: this checkout's ``blueline dashboard``)."""
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp, served(Path(tmp) / "server.log", app) as (url, startup):
+        figures["server start (s)"] = startup
+        with chromium() as browser:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.set_default_timeout(120_000)
+            started = time.perf_counter()
+            page.goto(url)
+            page.get_by_text(WEEK).wait_for()
+            _drawn(page)
+            figures["first render (s)"] = time.perf_counter() - started
+            print("  first render done; Step clicks...", flush=True)
+            figures["Step (ms, median)"] = _step_ms(page, clicks)
+            print(f"  playing side by side for {seconds:g} s...", flush=True)
+            figures["side by side (weeks/s)"] = _weeks_per_second(page, seconds)
+            figures["Reset during play (ms)"] = _reset_ms(page)
+            _choose(page, "the pilot gets pulled back")
+            print(f"  playing one plan for {seconds:g} s...", flush=True)
+            figures["one plan (weeks/s)"] = _weeks_per_second(page, seconds)
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="seconds of play per measurement (default 20)"
+    )
+    parser.add_argument("--clicks", type=int, default=10, help="Step clicks timed (default 10)")
+    parser.add_argument(
+        "--compare-with", type=Path, help="another checkout's dashboards/app.py, measured too"
+    )
+    args = parser.parse_args()
+    if not 1 <= args.seconds <= 600 or not 1 <= args.clicks <= 1000:
+        print(
+            "dashboard_benchmark: error: --seconds must be in [1, 600] and --clicks in [1, 1000]",
+            file=sys.stderr,
+        )
+        return 2
+    print("this dashboard:", flush=True)
+    ours = measure(None, args.seconds, args.clicks)
+    other = None
+    if args.compare_with is not None:
+        print(f"{args.compare_with}:", flush=True)
+        other = measure(args.compare_with.resolve(), args.seconds, args.clicks)
+    print(f"\n{'':28}{'this':>10}" + (f"{'other':>10}{'ratio':>10}" if other else ""))
+    for name, value in ours.items():
+        line = f"{name:28}{value:10.2f}"
+        if other:
+            faster = other[name] / value if "weeks/s" not in name else value / other[name]
+            line += f"{other[name]:10.2f}{faster:9.1f}x"
+        print(line)
+    print(f"\nside by side: {ours['side by side (weeks/s)']:.1f} simulated weeks/s in headless Chromium")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
