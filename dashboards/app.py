@@ -71,7 +71,11 @@ CSS = """
 .blueline-controls { flex: 0 0 340px; width: 340px; overflow-y: auto; max-height: calc(100vh - 72px); }
 .blueline-controls > * { flex-shrink: 0; }
 @media (max-width: 1280px) { .blueline-controls { flex-basis: 300px; width: 300px; } }
-.blueline-controls .v-slider { min-width: 200px; }
+.blueline-controls .v-input--horizontal.v-slider {
+  grid-template-areas: "prepend" "control"; grid-template-columns: minmax(0, 1fr); min-width: 200px;
+}
+.blueline-controls .v-slider .v-input__prepend { margin-inline-end: 0; }
+.blueline-controls .v-slider .v-label { white-space: normal; }
 .blueline-controls .v-input { min-width: 120px; }
 .blueline-top { display: grid !important; grid-template-columns: repeat(auto-fit, minmax(330px, 1fr)); gap: 8px; }
 .blueline-verdict { font-size: 1.3em; font-weight: 600; }
@@ -552,9 +556,9 @@ def _actions(
             playing.set(False)
         with lock:
             fresh = Lockstep(new)
+        model.set(fresh)
         if error.value:
             error.set("")
-        model.set(fresh)
 
     def apply(**changes: Any) -> None:
         try:
@@ -568,6 +572,9 @@ def _actions(
         rebuild(PRESETS[title].settings)
 
     def load(files: dict[str, bytes]) -> None:
+        # runs in the drop zone's thread, which a render can cancel: the old error goes first
+        if error.value:
+            error.set("")
         try:
             new = load_upload(files)
         except UploadError as err:
@@ -643,8 +650,9 @@ def Page() -> None:
                     PresetPicker(preset, settings, actions.choose)
             with solara.Card("Run", margin=0):
                 Playback(model.value, playing, speed, lock, reset=reset, frame=frame, ack=ack)
-            if error.value:
-                solara.Error(error.value, classes=["blueline-error"])
+            with solara.Column(gap="0px"):  # always there, so the controls below keep their place
+                if error.value:
+                    solara.Error(error.value, classes=["blueline-error"])
             if controls_open.value:
                 with solara.Card("Levers (mid-run)", margin=0):
                     Levers(model.value, lock, len(model.value.moves))

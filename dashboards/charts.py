@@ -315,7 +315,8 @@ def network_option(
     line gives the four rung shares.
     """
     rung = np.asarray(rung)
-    shares = " · ".join(f"{name.upper()} {metrics[f'share_{name}']:.0%}" for name in RUNG_NAMES)
+    share = [f"{name.upper()} {metrics[f'share_{name}']:.0%}" for name in RUNG_NAMES]
+    shares = f"{share[0]} · {share[1]}\n{share[2]} · {share[3]}"
     frame = _frame(title, font, "network")
     frame["title"]["subtext"] = shares
     frame["title"]["subtextStyle"] = _text(font - 2)
@@ -328,7 +329,7 @@ def _extent(layout: NetworkLayout) -> float:
     return float(np.abs(layout.xy).max() + 0.32)
 
 
-PICTURE_MARGINS = {"top": 16.0, "bottom": 10.0, "left": 2.0, "right": 2.0}
+PICTURE_MARGINS = {"top": 21.0, "bottom": 10.0, "left": 2.0, "right": 2.0}
 """Where the network's drawing area sits in its chart (% of the chart), below the title, above the key."""
 
 
@@ -394,7 +395,7 @@ def _people_picture(org, layout: NetworkLayout, rung: np.ndarray, metrics, font:
         (EXECUTIVE, "executive", STAR, 22),
     )
     for role, label, symbol, size in roles:
-        for r in range(4):
+        for r in (2, 1, 0, 3):  # JUSTIFY grey first: the legend takes its colour from the first
             # one series per role and rung: plain [x, y] points, the cheapest data to send and draw
             slots = np.flatnonzero((org.role == role) & (rung == r))
             series.append(

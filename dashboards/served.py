@@ -131,13 +131,17 @@ def wait_for_week(page: Any, number: int, timeout: float = 60_000) -> None:
     page.get_by_text(re.compile(rf"^Week {number} of \d+$")).wait_for(timeout=timeout)
 
 
-def chart_option(page: Any, name: str) -> dict[str, Any]:
+def chart_option(page: Any, name: str) -> dict[str, Any] | None:
     """The option a chart (``blueline-NAME``) has drawn in the browser, read back from ECharts itself."""
+    (version,) = [v for n, v in assets.required_packages() if n == "echarts"]
     return page.evaluate(
-        """(name) => {
+        """([name, version]) => new Promise((resolve) => {
             const el = document.querySelector(`.blueline-${name} .solara-echarts`);
-            const chart = el && el.__vue__ && el.__vue__.chart;
-            return chart ? JSON.parse(JSON.stringify(chart.getOption())) : null;
-        }""",
-        name,
+            // the module the chart component loaded, from requirejs' cache
+            window.requirejs([`${window.solara.cdn}/echarts@${version}/dist/echarts.js`], (echarts) => {
+                const chart = el && echarts.getInstanceByDom(el);
+                resolve(chart ? JSON.parse(JSON.stringify(chart.getOption())) : null);
+            });
+        })""",
+        [name, version],
     )

@@ -91,7 +91,7 @@ def test_each_preset_plays_to_its_end(page, title):
     expect(page.get_by_text(PRESETS[title].caption[:40])).to_be_visible()
     horizon = _play_to_the_end(page)
     page.get_by_role("button", name="Play").wait_for()  # stopped by itself at the horizon
-    cards = page.locator(".v-card", has_text=f"week {horizon} of {horizon}")
+    cards = page.locator(".blueline-summary", has_text=f"week {horizon} of {horizon}")
     expect(cards).to_have_count(len(PRESETS[title].settings.plan_names))
     series = _tipping_series(page)
     for plan in PRESETS[title].settings.plan_names:
@@ -103,11 +103,9 @@ def test_side_by_side_shows_both_plans_and_the_baseline_on_one_chart(page):
     for _ in range(3):
         page.get_by_role("button", name="Step").click()
     wait_for_week(page, 3)
-    page.wait_for_function(
-        "() => document.querySelector('.blueline-tipping .solara-echarts').__vue__.chart"
-        ".getOption().series[0].data.length === 4"
-    )
+    page.wait_for_timeout(500)  # the last frame painted
     option = chart_option(page, "tipping")
+    assert len(option["series"][0]["data"]) == 4
     names = [s["name"] for s in option["series"]]
     assert names[:3] == ["pilot", "rocket", "no plan (baseline)"]
     assert len(option["xAxis"]) == 1 and len(option["yAxis"]) == 1  # one shared axis
@@ -140,6 +138,7 @@ def test_a_lever_at_week_50_changes_the_run_from_week_50_only(page):
 
 def _drop(page, files: dict[str, bytes]) -> None:
     """Drop files on the scenario drop zone, as a drag from the desktop does."""
+    page.locator(".solara-file-drop").wait_for(state="attached")
     page.evaluate(
         """(files) => {
             const zone = document.querySelector('.solara-file-drop');
@@ -147,11 +146,11 @@ def _drop(page, files: dict[str, bytes]) -> None:
             for (const [name, text] of Object.entries(files)) {
                 dt.items.add(new File([text], name, {type: 'text/plain'}));
             }
-            // a synthetic DataTransfer has no file-system entries; give each item the one a real drop has
-            for (const item of dt.items) {
-                const file = item.getAsFile();
-                item.webkitGetAsEntry = () => ({isFile: true, file: (ok) => ok(file)});
-            }
+            // a synthetic DataTransfer has no file-system entries; give items the one a real drop has
+            DataTransferItem.prototype.webkitGetAsEntry = function () {
+                const file = this.getAsFile();
+                return {isFile: true, file: (ok) => ok(file)};
+            };
             const event = new DragEvent('drop', {bubbles: true, cancelable: true});
             Object.defineProperty(event, 'dataTransfer', {value: dt});
             zone.dispatchEvent(event);
@@ -168,7 +167,7 @@ def test_an_uploaded_scenario_runs_and_a_broken_one_shows_the_one_line_error(pag
     expect(error).to_contain_text("hospital.toml: params.silo_strengt: unknown parameter; allowed:")
     assert "\n" not in error.inner_text().strip()
     _drop(page, {p.name: p.read_bytes() for p in EXAMPLES.iterdir() if p.suffix in (".toml", ".csv")})
-    expect(page.get_by_text("playing hospital.toml")).to_be_visible()
+    expect(page.get_by_text("playing hospital.toml")).to_be_visible(timeout=30_000)
     expect(error).to_have_count(0)
     for _ in range(2):
         page.get_by_role("button", name="Step").click()
@@ -197,8 +196,8 @@ def test_export_writes_the_weekly_csv_and_a_chart_png(page, tmp_path):
 
 def test_no_control_is_narrower_than_80_px_at_1024x768(browser, dashboard_url):
     page, errors = _open(browser, dashboard_url, 1024, 768)
-    page.get_by_role("switch", name="show the weights of the weekly rule").check(force=True)
-    page.locator(".blueline-controls .v-slider").nth(9).wait_for()
+    page.get_by_text("show the weights of the weekly rule").click()
+    page.locator(".blueline-controls .v-slider").nth(12).wait_for()
     narrow = page.evaluate(
         """() => [...document.querySelectorAll(
                 '.blueline-controls .v-slider, .blueline-controls .v-btn, .blueline-controls .v-input, '
@@ -207,7 +206,7 @@ def test_no_control_is_narrower_than_80_px_at_1024x768(browser, dashboard_url):
             .filter(c => c.width < 80)"""
     )
     tracks = page.evaluate(
-        "() => [...document.querySelectorAll('.blueline-controls .v-slider__track-container')]"
+        "() => [...document.querySelectorAll('.blueline-controls .v-slider-track')]"
         ".map(e => e.getBoundingClientRect().width)"
     )
     page.close()
