@@ -131,18 +131,19 @@ def main() -> int:
         return 2
     print("this dashboard:", flush=True)
     ours = measure(None, args.seconds, args.clicks)
-    other = None
-    if args.compare_with is not None:
-        print(f"{args.compare_with}:", flush=True)
-        other = measure(args.compare_with.resolve(), args.seconds, args.clicks)
-    print(f"\n{'':28}{'this':>10}" + (f"{'other':>10}{'ratio':>10}" if other else ""))
     for name, value in ours.items():
-        line = f"{name:28}{value:10.2f}"
-        if other:
-            faster = other[name] / value if "weeks/s" not in name else value / other[name]
-            line += f"{other[name]:10.2f}{faster:9.1f}x"
-        print(line)
-    print(f"\nside by side: {ours['side by side (weeks/s)']:.1f} simulated weeks/s in headless Chromium")
+        print(f"  {name:28}{value:10.2f}")
+    print(
+        f"side by side: {ours['side by side (weeks/s)']:.1f} simulated weeks/s in headless Chromium",
+        flush=True,
+    )
+    if args.compare_with is not None:
+        print(f"\n{args.compare_with}:", flush=True)
+        other = measure(args.compare_with.resolve(), args.seconds, args.clicks)
+        print(f"\n{'':28}{'this':>10}{'other':>10}{'this is':>14}")
+        for name, value in ours.items():
+            better = value / other[name] if "weeks/s" in name else other[name] / value
+            print(f"{name:28}{value:10.2f}{other[name]:10.2f}{better:10.1f}x better")
     return 0
 
 
