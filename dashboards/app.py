@@ -57,6 +57,7 @@ LABELS: dict[str, str] = {
     "resistance_mean": "resistance to change (mean)",
     "cynicism_rate": "cynicism per week of waiting",
     "budget": "budget per plan",
+    "seed": "seed (fixes the organization and the run)",
     "weeks": "weeks to run",
 }
 
@@ -87,7 +88,8 @@ CSS = """
 .v-app-bar .v-btn { background-color: #ffffff !important; color: #0b2a8a !important; }
 """
 
-Apply = Callable[..., None]
+Apply = Callable[..., bool]
+"""Change some settings and start again at week 0; False (and the error shown) when refused."""
 
 
 def format_value(name: str, value: float) -> str:
@@ -271,7 +273,7 @@ def Levers(model: Lockstep, lock: threading.Lock, moved: int) -> None:
 
 
 @solara.component
-def PlanControls(settings: Settings, apply: Apply, seed_key: int) -> None:
+def PlanControls(settings: Settings, apply: Apply) -> None:
     """One plan, or two side by side; their budget, the seed and the horizon."""
     plans = settings.available_plans()
     solara.ToggleButtonsSingle(
@@ -293,10 +295,8 @@ def PlanControls(settings: Settings, apply: Apply, seed_key: int) -> None:
         )
         solara.Text(plans[chosen].description, style="font-size: 0.85em; color: #444")
     ControlSlider("budget", settings.budget, lambda v: apply(budget=v))
-    lo, hi, _ = RANGES["seed"]
-    solara.InputInt(f"seed ({lo:g}-{hi:g})", value=int(settings.seed), on_value=lambda v: apply(seed=v)).key(
-        f"seed-{seed_key}"
-    )
+    # a slider, not a text box: it cannot show a seed that does not run
+    ControlSlider("seed", settings.seed, lambda v: apply(seed=v))
     ControlSlider("weeks", settings.weeks, lambda v: apply(weeks=v))
 
 
@@ -547,7 +547,6 @@ def _actions(
     model: solara.Reactive[Lockstep],
     playing: solara.Reactive[bool],
     error: solara.Reactive[str],
-    seed_key: solara.Reactive[int],
     lock: threading.Lock,
 ) -> Actions:
     def rebuild(new: Settings) -> None:
@@ -560,12 +559,13 @@ def _actions(
         if error.value:
             error.set("")
 
-    def apply(**changes: Any) -> None:
+    def apply(**changes: Any) -> bool:
         try:
             rebuild(model.value.settings.replace(**changes))
         except ParameterError as err:
             error.set(f"error: {err}")
-            seed_key.set(seed_key.value + 1)  # the seed box shows the seed that runs, not the refused one
+            return False
+        return True
 
     def choose(title: str) -> None:
         preset.set(title)
@@ -587,10 +587,10 @@ def _actions(
 
 
 @solara.component
-def SetUp(settings: Settings, preset: solara.Reactive[str], actions: Actions, seed_key: int) -> None:
+def SetUp(settings: Settings, actions: Actions) -> None:
     """The controls that start a run again at week 0: plans, organization, behaviour, the class's scenario."""
     with solara.Card("Plans", margin=0):
-        PlanControls(settings, actions.apply, seed_key)
+        PlanControls(settings, actions.apply)
     with solara.Card("Organization", margin=0):
         OrganizationControls(settings, actions.apply)
     with solara.Card("Behaviour", margin=0):
@@ -613,13 +613,10 @@ def Page() -> None:
     playing = solara.use_reactive(False)
     speed = solara.use_reactive("fast")
     error = solara.use_reactive("")
-    seed_key = solara.use_reactive(0)
     controls_open = solara.use_reactive(True)
     projector = solara.use_reactive(True)
     lock = solara.use_memo(threading.Lock, dependencies=[])
-    actions = solara.use_memo(
-        lambda: _actions(preset, model, playing, error, seed_key, lock), dependencies=[]
-    )
+    actions = solara.use_memo(lambda: _actions(preset, model, playing, error, lock), dependencies=[])
     reset = solara.use_memo(lambda: lambda: actions.rebuild(model.value.settings), dependencies=[])
     settings = model.value.settings
     # the one subscriber to Mesa's update_counter: a week simulated is one render pass, passed down as ``frame``
@@ -658,7 +655,7 @@ def Page() -> None:
                     Levers(model.value, lock, len(model.value.moves))
                 with solara.Card("Export", margin=0):
                     Export(model.value)
-                SetUp(settings, preset, actions, seed_key.value)
+                SetUp(settings, actions)
         with solara.Column(style="flex: 1 1 auto; min-width: 0"):
             Board(model.value, projector.value, frame)
             solara.Column(children=[ack], style="display: none")

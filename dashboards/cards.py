@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 from sim import CultureModel
+from sim.interventions import SpendProjection
 
 
 def planned_to_date(model: CultureModel, week: int | None = None) -> float:
-    """Spend the plan's waves (launched ones too) are expected to have made by ``week`` (currency).
+    """Spend the rollout's stages (launched waves too) are expected to have made by ``week`` (currency).
 
-    Each wave spends ``coverage x targets x cost_per_person_week`` in each of
-    its weeks; the actual spend differs by the luck of who is reached.
+    Each stage started so far spends :meth:`sim.interventions.Stage.weekly_cost`
+    in each of its weeks; a gated stage that has not opened yet plans nothing.
     """
     week = model.week if week is None else week
     total = 0.0
-    for cw in model.waves:
-        w = cw.wave
-        weeks_run = min(max(week - w.start, 0), w.duration)
-        total += cw.expected_cost / w.duration * weeks_run
+    for start, stage in zip(model.rollout.starts, model.rollout.stages, strict=True):
+        if start < 0:
+            continue
+        weeks_run = min(max(week - int(start), 0), stage.wave.duration)
+        total += weeks_run * stage.weekly_cost(stage.wave.coverage, model.params).total
     return total
+
+
+def planned_in_all(model: CultureModel, weeks: int | None = None) -> tuple[float, int]:
+    """What the plan and the waves launched mid-run are expected to spend (within ``weeks`` if given),
+    and the week the last of them ends, gated stages paced as the plan paces them."""
+    projection = SpendProjection(model.plan, model.organization, model.params, weeks)
+    _, ends = projection.schedule()
+    total, end = projection.spend().total, int(ends.max(initial=0))
+    for start, stage in list(zip(model.rollout.starts, model.rollout.stages, strict=True))[len(ends) :]:
+        stop = (
+            int(start) + stage.wave.duration
+            if weeks is None
+            else min(int(start) + stage.wave.duration, weeks)
+        )
+        total += max(0, stop - int(start)) * stage.weekly_cost(stage.wave.coverage, model.params).total
+        end = max(end, int(start) + stage.wave.duration)
+    return total, end
 
 
 def summary_lines(model: CultureModel, weeks: int) -> dict[str, str]:
@@ -35,13 +54,12 @@ def summary_lines(model: CultureModel, weeks: int) -> dict[str, str]:
         verdict = "not tipped (too early to tell)"
     else:
         verdict = "not tipped"
-    if model.waves:
-        planned = planned_to_date(model)
-        whole = planned_to_date(model, model.last_wave_end)
-        spend = f"spent {s['total_cost']:,.0f}; planned by now {planned:,.0f} of {whole:,.0f}"
-        if model.last_wave_end > weeks:
-            within = planned_to_date(model, weeks)
-            spend += f" (runs to week {model.last_wave_end}, past week {weeks}: {within:,.0f} fall within it)"
+    if model.rollout.stages:
+        whole, end = planned_in_all(model)
+        spend = f"spent {s['total_cost']:,.0f}; planned by now {planned_to_date(model):,.0f} of {whole:,.0f}"
+        if end > weeks:
+            within, _ = planned_in_all(model, weeks)
+            spend += f" (runs to week {end}, past week {weeks}: {within:,.0f} fall within it)"
     else:
         spend = "spends nothing"
     return {

@@ -21,7 +21,8 @@ import numpy as np
 
 from dashboards.layout import AGGREGATE_ABOVE, NetworkLayout, across_ends, department_flows
 from sim import RUNG_NAMES
-from sim.organization import EXECUTIVE, FRONTLINE, MANAGER, OWN, Organization
+from sim.ladder import Rung
+from sim.organization import EXECUTIVE, FRONTLINE, MANAGER, Organization
 
 RUNG_COLOURS: tuple[str, ...] = ("#d62728", "#f28e2b", "#a3a3a3", "#1f5bd6")
 """blame red, shame orange, justify grey, own blue."""
@@ -369,8 +370,8 @@ def _department_labels(org: Organization, layout: NetworkLayout, metrics, offset
 
 def _people_picture(org, layout: NetworkLayout, rung: np.ndarray, metrics, font: int) -> dict[str, Any]:
     ends = across_ends(org)
-    blame = (rung[ends] == 0).any(axis=1)
-    own = (rung[ends] == OWN).all(axis=1)
+    blame = (rung[ends] == Rung.BLAME).any(axis=1)
+    own = (rung[ends] == Rung.OWN).all(axis=1)
     series: list[dict[str, Any]] = []
     for label, mask, colour, width in (
         ("ties: other", ~(blame | own), "rgba(128,128,128,0.25)", 1),

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.organization import MANAGER, OWN, Organization
+from sim.ladder import Rung
+from sim.organization import MANAGER, Organization
 
 AGGREGATE_ABOVE = 1000
 """Above this many people the picture shows departments, not people (a dot per person becomes a solid disc)."""
@@ -119,7 +120,7 @@ def department_flows(org: Organization, rung: np.ndarray) -> DepartmentFlows:
     a, b = np.sort(dept[ends], axis=1).T
     key = a * (n + 1) + b
     pairs_key, index, ties = np.unique(key, return_inverse=True, return_counts=True)
-    blame = np.bincount(index, weights=(rung[ends] == 0).any(axis=1), minlength=len(ties))
-    own = np.bincount(index, weights=(rung[ends] == OWN).all(axis=1), minlength=len(ties))
+    blame = np.bincount(index, weights=(rung[ends] == Rung.BLAME).any(axis=1), minlength=len(ties))
+    own = np.bincount(index, weights=(rung[ends] == Rung.OWN).all(axis=1), minlength=len(ties))
     pairs = np.c_[pairs_key // (n + 1), pairs_key % (n + 1)]
     return DepartmentFlows(headcount, rung_mix, pairs, ties.astype(float), blame / ties, own / ties)

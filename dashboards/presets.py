@@ -37,21 +37,21 @@ PRESETS: dict[str, Preset] = {
             "The call center goes first and starts to climb (its line in the top chart). Surrounded "
             "by blaming silos and an executive team still below the line, it is pulled back, and the "
             "departments after it never catch.",
-            Settings(mode="single", plan="pilot", seed=4),
+            Settings(mode="single", plan="frontline_pilot", seed=11),
         ),
         Preset(
             "the rocket tips",
             "Same organization, same seed, same budget. Left: the pilot, one department at a time. "
             "Right: the rocket, every department and level at once, a booster, then a low sustaining "
             "burn. The rocket crosses the tipping level and stays; the pilot does not.",
-            Settings(mode="side_by_side", plan="pilot", second_plan="rocket", seed=1),
+            Settings(mode="side_by_side", plan="frontline_pilot", second_plan="rocket", seed=1),
         ),
         Preset(
             "leaders who excuse themselves",
             "Two pilots with the same departments, order and budget. Left: the executives excuse "
             "themselves. Right: the executive team is coached alongside each department and builds "
             "the company-wide systems (rewards, recruitment, measures). Only the right one tips.",
-            Settings(mode="side_by_side", plan="pilot", second_plan="sponsored_pilot", seed=4),
+            Settings(mode="side_by_side", plan="frontline_pilot", second_plan="pilot", seed=4),
         ),
         Preset(
             "high silos",
@@ -59,9 +59,7 @@ PRESETS: dict[str, Preset] = {
             "ties, and little blame crosses between them. Rolled out department by department (left), "
             "each island moves on its own and the department lines fan out over years; the rocket "
             "(right) reaches every island at once and they climb together.",
-            Settings(
-                mode="side_by_side", plan="sponsored_pilot", second_plan="rocket", silo_strength=0.98, seed=4
-            ),
+            Settings(mode="side_by_side", plan="pilot", second_plan="rocket", silo_strength=0.98, seed=4),
         ),
     )
 }

@@ -167,7 +167,10 @@ class Settings:
         # the expected cost depends on headcounts only, not on the network's random ties
         org = build_organization(params, np.random.default_rng(int(self.seed)))
         every = self.available_plans()
-        return tuple(scale_to_budget(every[name], org, float(self.budget)) for name in self.plan_names)
+        return tuple(
+            scale_to_budget(every[name], org, float(self.budget), params, int(self.weeks))
+            for name in self.plan_names
+        )
 
 
 def settings_for(scenario: Scenario) -> Settings:

@@ -130,7 +130,7 @@ def test_a_lever_at_week_50_changes_the_run_from_week_50_only(page):
     wait_for_week(page, horizon)
     plain = _tipping_series(page)
     assert "levers" not in plain
-    for plan in ("pilot", "sponsored_pilot"):
+    for plan in ("frontline_pilot", "pilot"):
         before, after = plain[plan]["data"], moved[plan]["data"]
         assert before[:51] == after[:51]
         assert before[51:] != after[51:]
