@@ -107,7 +107,7 @@ def test_side_by_side_shows_both_plans_and_the_baseline_on_one_chart(page):
     option = chart_option(page, "tipping")
     assert len(option["series"][0]["data"]) == 4
     names = [s["name"] for s in option["series"]]
-    assert names[:3] == ["pilot", "rocket", "no plan (baseline)"]
+    assert names[:3] == [*PRESETS["the rocket tips"].settings.plan_names, "no plan (baseline)"]
     assert len(option["xAxis"]) == 1 and len(option["yAxis"]) == 1  # one shared axis
     assert option["series"][2]["lineStyle"]["type"] == "dashed"
     assert option["legend"][0]["top"] < option["grid"][0]["top"]  # legend above the data
