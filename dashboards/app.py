@@ -42,6 +42,8 @@ from sim import RUNG_NAMES, ParameterError
 
 SPEEDS: dict[str, float | None] = {"slow": 2.0, "steady": 6.0, "fast": 20.0, "fastest": None}
 """Playback speed in simulated weeks per second (None: as fast as the machine goes)."""
+YIELD_SECONDS = 0.002
+"""Pause between weeks at the fastest speed, so Pause and Reset are handled at once."""
 FRAMES_PER_SECOND = 8.0
 """The play loop draws at most this often; weeks in between are simulated, not drawn."""
 
@@ -174,9 +176,10 @@ def Playback(
                 force_update()  # renders in this thread: the next week waits for the picture
                 draw_seconds = time.perf_counter() - drawn_at
             per_week = SPEEDS[speed.value]
-            if per_week:
-                time.sleep(max(0.0, 1.0 / per_week - (time.perf_counter() - started)))
-        force_update()
+            pause = 1.0 / per_week - (time.perf_counter() - started) if per_week else 0.0
+            time.sleep(max(pause, YIELD_SECONDS))  # even at full speed, a click gets its turn
+        if task.is_current():  # paused or at the horizon (not reset): show the week it stopped at
+            force_update()
 
     task = solara.lab.use_task(play, dependencies=[playing.value, model], prefer_threaded=True)
 
