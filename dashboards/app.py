@@ -499,7 +499,7 @@ def Board(model: Lockstep, projector: bool, frame: int) -> None:
         )
 
     def network() -> dict[str, Any]:
-        title = f"{run.plan.name}: the organization, week {run.week}"
+        title = f"{run.plan.name}, week {run.week}"
         return charts.network_option(
             run.organization, layout, run.workforce.rung, run.metrics, title, font=font
         )
@@ -516,9 +516,7 @@ def Board(model: Lockstep, projector: bool, frame: int) -> None:
                 solara.ToggleButtonsSingle(
                     value=index,
                     on_value=shown.set,
-                    children=[
-                        solara.Button(f"network: {r.plan.name}", value=i) for i, r in enumerate(model.runs)
-                    ],
+                    children=[solara.Button(r.plan.name, value=i) for i, r in enumerate(model.runs)],
                 )
             Chart(network, 520 if single else 476, "network", frame)
     with solara.Columns([1] * len(model.runs)):

@@ -185,18 +185,17 @@ def tipping_option(
     }
     if moves:
         series.append({"name": "levers", "type": "line", "data": [], "markLine": lever_marks(moves, font)})
-    legend_rows = 1 + (len(curves) + len(departments) + bool(departments)) // 4
-    top = 40 + 30 * legend_rows
     return {
         **_frame("Share above the line (%)", font, "above-the-line"),
         "legend": {
+            "type": "scroll",  # one line, never over the data
             "top": 36,
             "left": 4,
             "right": 60,
             "textStyle": _text(font - 2),
             "data": [s["name"] for s in series if s["name"] != "levers"],
         },
-        "grid": {"top": top, "left": 64, "right": 24, "bottom": 56},
+        "grid": {"top": 76, "left": 64, "right": 24, "bottom": 56},
         "xAxis": _axis("week", font, min=0, max=int(weeks), nameGap=32),
         "yAxis": _axis("", font, min=0, max=100),
         "series": series,
@@ -244,6 +243,7 @@ def rungs_option(weekly: Weekly, weeks: int, title: str, *, font: int = 18) -> d
     return {
         **_frame(title, font, "rungs"),
         "legend": {
+            "type": "scroll",
             "top": 36,
             "left": 4,
             "textStyle": _text(font - 2),
@@ -288,7 +288,7 @@ def customers_option(curves: Sequence[Curve], weeks: int, *, font: int = 18) -> 
     return {
         **frame,
         "title": [frame["title"], *titles],
-        "legend": {"top": 36, "left": 4, "textStyle": _text(font - 2)},
+        "legend": {"type": "scroll", "top": 36, "left": 4, "textStyle": _text(font - 2)},
         "grid": grids,
         "xAxis": xs,
         "yAxis": ys,
