@@ -320,7 +320,8 @@ def network_option(
     shares = f"{share[0]} · {share[1]}\n{share[2]} · {share[3]}"
     frame = _frame(title, font, "network")
     frame["title"]["subtext"] = shares
-    frame["title"]["subtextStyle"] = _text(font - 2)
+    frame["title"]["textStyle"]["lineHeight"] = font + 8
+    frame["title"]["subtextStyle"] = {**_text(font - 2), "lineHeight": font + 2}
     if org.n_staff > AGGREGATE_ABOVE:
         return {**frame, **_departments_picture(org, layout, rung, metrics, font)}
     return {**frame, **_people_picture(org, layout, rung, metrics, font)}
