@@ -384,7 +384,7 @@ def Export(model: Lockstep) -> None:
 @functools.cache
 def odd_html() -> str:
     """docs/ODD.md as HTML (read once per process)."""
-    import markdown  # comes with solara; rendered here so no diagram library is pulled from a CDN
+    import markdown  # rendered here so no diagram library is pulled from a CDN
 
     return markdown.markdown(ODD.read_text(encoding="utf-8"), extensions=["tables"])
 
