@@ -694,12 +694,12 @@ def calibration_table(
         runs = trajectories[k * len(seeds) : (k + 1) * len(seeds)]
         per_start[label] = np.array([r["above_line"] for r in runs])
     d = per_start["default start"]
-    weeks_below = [int(np.argmax(row < 0.01)) if (row < 0.01).any() else None for row in d]
+    weeks_below = [str(int(np.argmax(row < 0.01))) if (row < 0.01).any() else "never" for row in d]
     lines = [
         "| quantity | agent model (default organization, full model) | mean field (F by rung / no customers) |",
         "|---|---|---|",
         f"| above the line from the default start, week 0 -> 52 -> 260 | {d[:, 0].mean():.3f} -> {d[:, 52].mean():.3f} -> {d[:, 260].mean():.3f} (mean) | see figure |",
-        f"| weeks until below 1% above the line (default start) | {', '.join(str(w) for w in weeks_below)} | |",
+        f"| weeks until below 1% above the line (default start) | {', '.join(weeks_below)} | |",
         f"| max above the line from all-BLAME (260 weeks) | {per_start['all BLAME'].max():.3f} | {field.iloc[1]['low_state']:.3f} / {field.iloc[0]['low_state']:.3f} |",
         f"| min above the line from all-OWN (260 weeks) | {per_start['all OWN'].min():.3f} | {field.iloc[1]['high_state']:.3f} / {field.iloc[0]['high_state']:.3f} |",
         f"| tipping share (initial OWN share, rest BLAME, that tips) | {span('tipping_share')} | {field.iloc[1]['tipping_share']:.3f} / {field.iloc[0]['tipping_share']:.3f} |",
