@@ -38,16 +38,16 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def _check_port(host: str, port: int) -> None:
-    from scenarios.cli import UsageError
+    from scenarios.inputs import InputError
 
     if not 0 < port < 65536:
-        raise UsageError(f"--port {port}: must be a whole number in 1..65535 (or 0 for any free port)")
+        raise InputError(f"--port {port}: must be a whole number in 1..65535 (or 0 for any free port)")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         try:
             sock.bind((host, port))
         except OSError as err:
-            raise UsageError(f"--host {host} --port {port}: cannot listen there ({err.strerror})") from None
+            raise InputError(f"--host {host} --port {port}: cannot listen there ({err.strerror})") from None
 
 
 def serve(args: argparse.Namespace) -> int:

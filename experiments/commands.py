@@ -19,13 +19,14 @@ import pandas as pd
 
 from experiments.definition import BUDGET, Experiment, builtin_experiments, load_experiment
 from experiments.executors import make_executor
-from experiments.sampling import design
+from experiments.sampling import design, largest_params, point_count
 from experiments.store import ResultStore
 from experiments.sweep import SweepReport, experiment_from_manifest, load_results, run_sweep
-from scenarios.cli import UsageError
 from scenarios.commands import add_min_effect, min_effect
+from scenarios.inputs import InputError
 from scenarios.outputs import SWEEP, check_destination, default_output, mark_folder, output_name
 from scenarios.runner import default_workers
+from scenarios.size_guard import estimate, refuse_if_too_big
 
 RAW = argparse.RawDescriptionHelpFormatter
 
@@ -130,6 +131,12 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--local-cluster", type=int, metavar="N", help="start a Dask LocalCluster of N workers"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--allow-long", action="store_true", help="run even if the size guard estimates more than an hour"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print the results tables as JSON on stdout (text goes to stderr)"
+    )
 
 
 # -- shared steps ------------------------------------------------------------------------------------
@@ -160,6 +167,7 @@ def _sweep(
     scheduler = args.scheduler
     if scheduler is None and args.workers is None and args.local_cluster is None:
         scheduler = experiment.scheduler
+    _guard(args, experiment, scheduler)
     executor = make_executor(args.workers, scheduler, args.local_cluster)
     report = run_sweep(experiment, out, executor, max_runs=max_runs, progress=not args.quiet)
     if report.ran:
@@ -169,6 +177,17 @@ def _sweep(
             f"({rate:.1f} runs/s); {report.already} were already done"
         )
     return report
+
+
+def _guard(args: argparse.Namespace, experiment: Experiment, scheduler: str | None) -> None:
+    """Refuse, before any work, a sweep that cannot fit or (unless allowed) is very long.
+
+    On a cluster the memory checked is this machine's, per run: a fair stand-in for one worker's.
+    """
+    runs = point_count(experiment) * len(experiment.seeds) * len(experiment.plans)
+    workers = 1 if scheduler else (args.workers or args.local_cluster or default_workers())
+    cost = estimate(largest_params(experiment), runs, experiment.weeks, workers)
+    refuse_if_too_big(cost, experiment.source, args.allow_long)
 
 
 def _prepare(args: argparse.Namespace, default: str) -> tuple[Experiment, Path, pd.DataFrame]:
@@ -202,25 +221,40 @@ def _title(experiment: Experiment) -> str:
 
 def _require(experiment: Experiment, ok: bool, what: str) -> None:
     if not ok:
-        raise UsageError(f"{experiment.source}: {what}")
+        raise InputError(f"{experiment.source}: {what}")
 
 
-def _wrote(*paths: Path) -> None:
+def _wrote(args: argparse.Namespace, name: str, tables: dict[str, pd.DataFrame], *paths: Path) -> None:
+    """Name the files written; with ``--json``, print the analysis' tables as one JSON document."""
     print("wrote " + ", ".join(str(p) for p in paths))
+    if args.json:
+        from scenarios.json_output import emit
 
-
-# -- commands ----------------------------------------------------------------------------------------
+        emit({"experiment": name, "files": list(paths), **tables}, args.json_out)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment, quick=args.quick)
     out = _out(args, experiment)
     if args.max_runs is not None and args.max_runs < 1:
-        raise UsageError(f"--max-runs {args.max_runs}: must be a whole number >= 1")
+        raise InputError(f"--max-runs {args.max_runs}: must be a whole number >= 1")
     report = _sweep(args, experiment, out, max_runs=args.max_runs)
     left = report.total - report.already - report.ran
     state = "complete" if left == 0 else f"{left} runs left: run the same command again to finish"
     print(f"{experiment.name}: {report.total} runs, {state}; results in {out}")
+    if args.json:
+        from scenarios.json_output import emit
+
+        emit(
+            {
+                "experiment": experiment.name,
+                "runs": report.total,
+                "ran": report.ran,
+                "already": report.already,
+                "out": out,
+            },
+            args.json_out,
+        )
     return 0
 
 
@@ -239,7 +273,14 @@ def cmd_tipping(args: argparse.Namespace) -> int:
         value = "not reached" if not np.isfinite(row["critical_budget"]) else f"{row['critical_budget']:,.0f}"
         note = "" if row["status"] in ("interpolated", "not reached") else f" ({row['status']})"
         print(f"{row['plan']}: critical budget (50% tipping) {value}{note}")
-    _wrote(out / "tipping.png", out / "tipping.csv", out / "critical-budget.csv")
+    _wrote(
+        args,
+        experiment.name,
+        {"tipping": table, "critical_budget": critical},
+        out / "tipping.png",
+        out / "tipping.csv",
+        out / "critical-budget.csv",
+    )
     return 0
 
 
@@ -265,7 +306,7 @@ def cmd_atlas(args: argparse.Namespace) -> int:
         )
     )
     print(atlas_power(rows, table, effect))
-    _wrote(out / "atlas.png", out / "atlas.csv")
+    _wrote(args, experiment.name, {"atlas": table}, out / "atlas.png", out / "atlas.csv")
     return 0
 
 
@@ -275,7 +316,7 @@ def cmd_hysteresis(args: argparse.Namespace) -> int:
     experiment, out, rows = _prepare(args, "hysteresis")
     spec = experiment.hysteresis
     if spec is None:
-        raise UsageError(
+        raise InputError(
             f"{experiment.source}: hysteresis needs a [hysteresis] table (plan, levels, hold_weeks)"
         )
     weekly = load_results(experiment, out, weekly=True)
@@ -297,7 +338,14 @@ def cmd_hysteresis(args: argparse.Namespace) -> int:
         print(
             f"{where or 'all runs'}: tips going up {up}; going down {down}; largest gap {row['max_gap']:.2f}"
         )
-    _wrote(out / "hysteresis.png", out / "hysteresis.csv", out / "hysteresis-folds.csv")
+    _wrote(
+        args,
+        experiment.name,
+        {"branches": branches, "folds": fold},
+        out / "hysteresis.png",
+        out / "hysteresis.csv",
+        out / "hysteresis-folds.csv",
+    )
     return 0
 
 
@@ -328,7 +376,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                 morris_indices(rows, points) if experiment.method == "morris" else sobol_indices(rows, points)
             )
         except ValueError as err:
-            raise UsageError(f"{out}: {err}") from None
+            raise InputError(f"{out}: {err}") from None
     table = pd.concat(tables, ignore_index=True)
     mark_folder(Path(root), SWEEP)
     with _replacing(Path(root) / "sensitivity.png") as tmp:
@@ -346,38 +394,67 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         print(
             f"{method} {plan} {output}: {'output constant over the sample' if constant else 'top ' + ranked}"
         )
-    _wrote(Path(root) / "sensitivity.png", Path(root) / "sensitivity.csv")
+    _wrote(
+        args,
+        ", ".join(names),
+        {"sensitivity": table},
+        Path(root) / "sensitivity.png",
+        Path(root) / "sensitivity.csv",
+    )
     return 0
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from experiments.discovery import grow_tree, leaf_rules, match_pairs, plot_discovery, rule_text
+    from experiments.discovery import (
+        grow_tree,
+        leaf_rules,
+        match_pairs,
+        plot_discovery,
+        prim_boxes,
+        prim_text,
+        rule_text,
+    )
 
     experiment, out, rows = _prepare(args, "discover")
     spec = experiment.discover
     if spec is None:
-        raise UsageError(f"{experiment.source}: discover needs a [discover] table (plan, reference)")
+        raise InputError(f"{experiment.source}: discover needs a [discover] table (plan, reference)")
     names = list(experiment.varied)
     _require(experiment, bool(names), "discover needs varied parameters ([ranges] or [grid])")
     pairs = match_pairs(rows, spec, experiment.varied)
     tree = grow_tree(
         pairs[names].to_numpy(dtype=float), pairs["match"].to_numpy(), spec.max_depth, spec.min_leaf
     )
-    rules = leaf_rules(tree, names)
-    table = (
-        pd.DataFrame([{"rule": rule_text(r, spec), **r} for r in rules])
-        if len(pairs)
-        else pd.DataFrame(columns=["rule"])
+    rules = leaf_rules(tree, names) if len(pairs) else []
+    boxes = prim_boxes(pairs, names, spec.prim_density)
+    table = pd.DataFrame([{"method": "CART", "rule": rule_text(r, spec), **r} for r in rules])
+    table = pd.concat(
+        [table, pd.DataFrame([{"method": "PRIM", "rule": prim_text(b, spec), **b} for b in boxes or []])],
+        ignore_index=True,
     )
     with _replacing(out / "discover.png") as tmp:
-        plot_discovery(pairs, tree, names, rules if len(pairs) else [], spec, tmp, _title(experiment))
-    _write_csv(table, out / "discover.csv")
+        plot_discovery(pairs, tree, names, rules, spec, tmp, _title(experiment), boxes)
+    _write_csv(table if len(table) else pd.DataFrame(columns=["method", "rule"]), out / "discover.csv")
     _write_csv(pairs, out / "discover-pairs.csv")
     excluded = "" if not spec.only_where_reference_tips else f" (pairs where {spec.reference} tipped)"
     print(
         f"{len(pairs)} run pairs{excluded}, {pairs['match'].mean() if len(pairs) else float('nan'):.0%} match overall"
     )
-    for r in rules if len(pairs) else []:
-        print(rule_text(r, spec))
-    _wrote(out / "discover.png", out / "discover.csv", out / "discover-pairs.csv")
+    print("CART rules (classification tree leaves):")
+    for r in rules:
+        print("  " + rule_text(r, spec))
+    if boxes is None:
+        print("PRIM boxes: not computed; install the optional extra: pip install 'blueline-sim[discovery]'")
+    else:
+        print("PRIM boxes:" + ("" if boxes else " none reaches the density " + f"{spec.prim_density:g}"))
+        for b in boxes:
+            print("  " + prim_text(b, spec))
+    _wrote(
+        args,
+        experiment.name,
+        {"rules": table},
+        out / "discover.png",
+        out / "discover.csv",
+        out / "discover-pairs.csv",
+    )
     return 0

@@ -2,10 +2,11 @@
 
 Runs of the two plans at the same point and seed are paired. A pair
 *matches* when the plan's outcome reaches the reference's minus a tolerance
-(see :class:`experiments.definition.DiscoverSpec`). A shallow classification
+(see :class:`DiscoverSpec`). A shallow classification
 tree (CART with the Gini criterion, written here: a few dozen lines, no extra
 dependency) splits the varied parameters into boxes, and each leaf is printed
-as a readable rule::
+as a readable rule; with the optional ``prim`` package (extra ``discovery``)
+PRIM boxes, found by peeling, are printed and drawn beside them::
 
     silo_strength > 0.9 and cynicism_rate <= 0.002 -> pilot matches rocket in 80% of runs (n=120)
 """
@@ -14,11 +15,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
-from experiments.definition import DiscoverSpec
+from experiments.experiment_file import Section, section
+
+OUTCOMES = ("final_above_line", "final_culture_index", "tipped")
+
+
+@section("discover")
+class DiscoverSpec(Section):
+    """``[discover]``: which plan is held against which in scenario discovery.
+
+    A run pair (same point, same seed) *matches* when ``plan``'s ``outcome``
+    reaches the ``reference``'s minus ``tolerance``. With
+    ``only_where_reference_tips`` only the pairs where the reference tipped
+    count: "where the rocket works, does the pilot work too?".
+    """
+
+    plan_fields = ("plan", "reference")
+
+    plan: str = Field(description="the plan tested")
+    reference: str = Field(description="the plan it is held against")
+    outcome: Literal[OUTCOMES] = Field("final_above_line", description="what is compared")  # type: ignore[valid-type]
+    tolerance: float = Field(
+        0.1, ge=0, le=1, description="a match reaches the reference's outcome minus this"
+    )
+    only_where_reference_tips: bool = Field(True, description="count only pairs where the reference tipped")
+    max_depth: int = Field(3, ge=1, le=6, description="depth of the CART tree")
+    min_leaf: int = Field(10, ge=1, le=100_000, description="fewest run pairs in a leaf")
+    prim_density: float = Field(
+        0.8, ge=0, le=1, description="PRIM (optional extra 'discovery'): least match rate inside a box"
+    )
+
+    @model_validator(mode="after")
+    def _two_plans(self) -> DiscoverSpec:
+        if self.plan == self.reference:
+            raise ValueError("reference: must differ from discover.plan")
+        return self
 
 
 @dataclass
@@ -145,6 +182,64 @@ def rule_text(rule: dict[str, object], spec: DiscoverSpec) -> str:
     return f"{rule['conditions']} -> {spec.plan} matches {spec.reference} in {rate:.0%} of runs (n={rule['runs']})"
 
 
+MAX_BOXES = 3
+
+
+def prim_text(box: dict[str, object], spec: DiscoverSpec) -> str:
+    return rule_text(box, spec) + f"; covers {float(box['coverage']):.0%} of all matches"  # type: ignore[arg-type]
+
+
+def prim_boxes(pairs: pd.DataFrame, names: list[str], min_density: float) -> list[dict[str, object]] | None:
+    """PRIM boxes (Friedman & Fisher's patient rule induction) where the plans match, next to the CART rules.
+
+    Uses the ``prim`` package (``pip install 'blueline-sim[discovery]'``);
+    None when it is not installed. Boxes are found one after another, each
+    on the pairs the earlier ones left, until a box falls below
+    ``min_density`` or :data:`MAX_BOXES` are found. Each box is a rule like
+    the tree's (``conditions``, ``match_rate``, ``runs``, ``NAME.low/high``)
+    plus its ``coverage`` (share of all matches inside) and ``mass``
+    (share of all pairs inside).
+    """
+    try:
+        import prim
+    except ImportError:
+        return None
+    if pairs.empty or not pairs["match"].any() or pairs["match"].all():
+        return []
+    x = pairs[names].astype(float).reset_index(drop=True)
+    finder = prim.Prim(x, pairs["match"].to_numpy(dtype=float), threshold=min_density, threshold_type=">")
+    boxes: list[dict[str, object]] = []
+    while len(boxes) < MAX_BOXES:
+        box = finder.find_box()
+        if box is None or not np.isfinite(box.density) or box.density < min_density:
+            break
+        limits = box.limits
+        inside = np.ones(len(x), dtype=bool)
+        rule: dict[str, object] = {}
+        conditions = []
+        for name in names:
+            lo, hi = (
+                (float(limits.loc[name, "min"]), float(limits.loc[name, "max"]))
+                if name in limits.index
+                else (-np.inf, np.inf)
+            )
+            inside &= (x[name] >= lo) & (x[name] <= hi)
+            rule[f"{name}.low"], rule[f"{name}.high"] = lo, hi
+            if lo > x[name].min():
+                conditions.append(f"{name} >= {lo:.3g}")
+            if hi < x[name].max():
+                conditions.append(f"{name} <= {hi:.3g}")
+        rule.update(
+            conditions=" and ".join(conditions) or "everywhere",
+            match_rate=float(box.density),
+            runs=int(inside.sum()),
+            coverage=float(box.coverage),
+            mass=float(box.mass),
+        )
+        boxes.append(rule)
+    return boxes
+
+
 def plot_discovery(
     pairs: pd.DataFrame,
     tree: Node,
@@ -153,8 +248,12 @@ def plot_discovery(
     spec: DiscoverSpec,
     path: Path,
     title: str,
+    boxes: list[dict[str, object]] | None = None,
 ) -> None:
-    """Runs on the two parameters the tree leans on most, coloured by match, with the rules beside."""
+    """Runs on the two parameters the tree leans on most, coloured by match, with the rules beside.
+
+    The top CART rules are drawn dashed, PRIM boxes (if given) solid blue.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -178,7 +277,8 @@ def plot_discovery(
         pairs.loc[~match, fx], pairs.loc[~match, fy], s=12, c="tab:red", alpha=0.6, label="does not match"
     )
     ax.scatter(pairs.loc[match, fx], pairs.loc[match, fy], s=12, c="tab:green", alpha=0.6, label="matches")
-    for rule in rules[:3]:
+    drawn = [(r, "--", "black") for r in rules[:3]] + [(b, "-", "tab:blue") for b in boxes or []]
+    for rule, style, colour in drawn:
         lo_x, hi_x = rule[f"{fx}.low"], rule[f"{fx}.high"]
         lo_y, hi_y = rule[f"{fy}.low"], rule[f"{fy}.high"]
         xs = pairs[fx]
@@ -187,13 +287,14 @@ def plot_discovery(
         y0, y1 = max(float(lo_y), ys.min()), min(float(hi_y), ys.max())  # type: ignore[arg-type]
         ax.add_patch(
             plt.Rectangle(
-                (x0, y0), x1 - x0, y1 - y0, fill=False, linestyle="--", edgecolor="black", linewidth=0.8
+                (x0, y0), x1 - x0, y1 - y0, fill=False, linestyle=style, edgecolor=colour, linewidth=0.9
             )
         )
     ax.set(
         xlabel=fx,
         ylabel=fy,
-        title=f"{spec.plan} vs {spec.reference} ({spec.outcome}, tolerance {spec.tolerance:g}); boxes: top rules",
+        title=f"{spec.plan} vs {spec.reference} ({spec.outcome}, tolerance {spec.tolerance:g})\n"
+        "dashed: top CART rules; solid blue: PRIM boxes",
     )
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
@@ -201,7 +302,11 @@ def plot_discovery(
     lines = [
         f"{len(pairs)} run pairs, {pairs['match'].mean():.0%} match overall" if len(pairs) else "no run pairs"
     ]
-    lines += [rule_text(r, spec) for r in rules]
+    lines += ["CART rules (tree leaves):"] + [rule_text(r, spec) for r in rules]
+    if boxes is not None:
+        lines += (
+            ["PRIM boxes:"] + [prim_text(b, spec) for b in boxes] if boxes else ["PRIM: no box dense enough"]
+        )
     ax_text.text(0, 1, "\n\n".join(_wrap(line) for line in lines), va="top", fontsize=8, family="monospace")
     fig.suptitle(title)
     fig.tight_layout()

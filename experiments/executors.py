@@ -13,7 +13,8 @@ from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
 from typing import Any
 
 from experiments.runs import ChunkResult, RunSpec, run_chunk
-from scenarios.cli import RunFailed, UsageError
+from scenarios.cli import RunFailed
+from scenarios.inputs import InputError
 from scenarios.runner import default_workers
 from scenarios.worker_pool import stop_pool, worker_pool
 
@@ -31,7 +32,7 @@ class LocalExecutor:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = default_workers() if workers is None else workers
         if self.workers < 1:
-            raise UsageError(f"--workers={self.workers}: must be a whole number >= 1")
+            raise InputError(f"--workers={self.workers}: must be a whole number >= 1")
 
     @property
     def label(self) -> str:
@@ -95,9 +96,9 @@ class DaskExecutor:
         self, address: str | None = None, local_workers: int | None = None, timeout: float = CONNECT_TIMEOUT
     ) -> None:
         if (address is None) == (local_workers is None):
-            raise UsageError("give either a scheduler address or a local cluster size")
+            raise InputError("give either a scheduler address or a local cluster size")
         if local_workers is not None and local_workers < 1:
-            raise UsageError(f"--local-cluster={local_workers}: must be a whole number >= 1")
+            raise InputError(f"--local-cluster={local_workers}: must be a whole number >= 1")
         self.address = address
         self.local_workers = local_workers
         self.timeout = timeout
@@ -115,7 +116,7 @@ class DaskExecutor:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            raise UsageError(
+            raise InputError(
                 "Dask is not installed; install the cluster extra: pip install 'blueline-sim[cluster]'"
             ) from None
         if self.local_workers is not None:
@@ -130,21 +131,21 @@ class DaskExecutor:
             return self._connected()
         address = str(self.address)
         if "://" not in address and ":" not in address:
-            raise UsageError(f"--scheduler={address!r}: not an address; expected tcp://HOST:PORT")
+            raise InputError(f"--scheduler={address!r}: not an address; expected tcp://HOST:PORT")
         identity = _probe_scheduler(address, self.timeout)
         if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
-            raise UsageError(f"--scheduler={address}: answered, but is not a Dask scheduler")
+            raise InputError(f"--scheduler={address}: answered, but is not a Dask scheduler")
         try:
             self.client = Client(address, timeout=f"{self.timeout}s")
         except (OSError, TimeoutError, ValueError) as err:
-            raise UsageError(
+            raise InputError(
                 f"cannot connect to the Dask scheduler at {address}: {_first_line(err)}"
             ) from None
         try:
             self.client.wait_for_workers(1, timeout=self.timeout)
         except (TimeoutError, OSError):
             self.client.close()
-            raise UsageError(
+            raise InputError(
                 f"the Dask scheduler at {address} has no workers after {self.timeout:g} s; start some with: dask worker {address}"
             ) from None
         return self._connected()
@@ -212,7 +213,7 @@ def make_executor(
     """The executor the command line asked for (local processes by default)."""
     chosen = [x is not None for x in (workers, scheduler, local_cluster)]
     if sum(chosen) > 1:
-        raise UsageError("--workers, --scheduler and --local-cluster: give at most one of them")
+        raise InputError("--workers, --scheduler and --local-cluster: give at most one of them")
     if scheduler is not None:
         return DaskExecutor(address=scheduler)
     if local_cluster is not None:
@@ -250,4 +251,4 @@ def _probe_scheduler(address: str, timeout: float) -> Any:
         reason = f"no answer within {timeout:g} s"
     except (OSError, ValueError, TypeError, MemoryError) as err:
         reason = _first_line(err)
-    raise UsageError(f"cannot reach the Dask scheduler at {address} ({reason}); is it running?")
+    raise InputError(f"cannot reach the Dask scheduler at {address} ({reason}); is it running?")

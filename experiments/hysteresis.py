@@ -17,14 +17,73 @@ needed to keep it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
-from experiments.definition import HysteresisSpec
+from experiments.experiment_file import Section, section
+from sim import Plan
 
 OWNING = 0.5
 """Above-the-line share from which a step counts as owning, for the fold estimates."""
+
+
+@section("hysteresis")
+class HysteresisSpec(Section):
+    """``[hysteresis]``: a push stepped up, then down, inside one run."""
+
+    plan_fields = ("plan",)
+
+    plan: str = Field(description="plan whose first wave gives the push its shape; only its coverage changes")
+    levels: list[float] = Field(
+        min_length=2, max_length=1000, description="coverage of each step going up, increasing, in [0, 1]"
+    )
+    hold_weeks: int = Field(52, ge=1, le=10_000, description="weeks each step lasts")
+    measure_weeks: int = Field(
+        ge=1,
+        le=10_000,
+        description="the culture at a step is the mean over its last weeks (default hold_weeks / 4)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_measure(cls, data: Any) -> Any:  # the before-step sees plain data: lists, not tuples
+        if (
+            isinstance(data, dict)
+            and "measure_weeks" not in data
+            and isinstance(data.get("hold_weeks", 52), int)
+        ):
+            return {**data, "measure_weeks": max(1, data.get("hold_weeks", 52) // 4)}
+        return data
+
+    @model_validator(mode="after")
+    def _check_steps(self) -> HysteresisSpec:
+        if not all(0 <= v <= 1 for v in self.levels) or list(self.levels) != sorted(set(self.levels)):
+            raise ValueError(f"levels={list(self.levels)}: must be distinct coverages in [0, 1], increasing")
+        if self.measure_weeks > self.hold_weeks:
+            raise ValueError(f"measure_weeks={self.measure_weeks}: must be <= hold_weeks={self.hold_weeks}")
+        return self
+
+    def problems(self, key: str, plans: dict[str, Plan], data: dict[str, Any]) -> list[str]:
+        out = super().problems(key, plans, data)
+        if self.plan in plans and not plans[self.plan].waves:
+            out.append(f"{key}.plan={self.plan!r}: has no waves to give the push its shape")
+        if "budget" in data.get("grid", {}) or "budget" in data.get("ranges", {}):
+            out.append("budget: a hysteresis run is not scaled to a budget; vary hysteresis.levels instead")
+        if "weeks" in data:
+            out.append("weeks: set by [hysteresis] (hold_weeks x steps); remove weeks from the file")
+        return out
+
+    @property
+    def steps(self) -> tuple[float, ...]:
+        """Coverage of every step in run order: up through the levels, then back down."""
+        return (*self.levels, *self.levels[-2::-1])
+
+    @property
+    def weeks(self) -> int:
+        return self.hold_weeks * len(self.steps)
 
 
 def step_table(

@@ -10,19 +10,19 @@ worker processes and Dask workers.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
-import numpy as np
+import pandas as pd
 
-from experiments.definition import BUDGET, Experiment, HysteresisSpec
+from experiments.definition import BUDGET, Experiment
+from experiments.hysteresis import HysteresisSpec
 from experiments.sampling import design
-from scenarios.outputs import git_commit
-from scenarios.runner import equal_budget, run_one
+from scenarios.outputs import code_version
+from scenarios.runner import equal_budget, expected_spend, run_one
+from scenarios.tidy import run_row, tidy_weekly
 from sim import ModelParams, ParameterError, Plan
 
 
@@ -52,6 +52,8 @@ class RunSpec:
         The run's seed and horizon.
     keep_weekly : bool
         Also return the per-week table.
+    scenario : str
+        Name of the base scenario (recorded with the results).
     """
 
     run_id: str
@@ -65,14 +67,15 @@ class RunSpec:
     seed: int
     weeks: int
     keep_weekly: bool
+    scenario: str = ""
 
 
 @dataclass
 class ChunkResult:
-    """What a worker sends back for a chunk of runs: summary rows and per-week columns."""
+    """What a worker sends back for a chunk of runs: summary rows and tidy per-week rows."""
 
     summaries: list[dict[str, Any]]
-    weekly: list[dict[str, list[Any]]]
+    weekly: list[pd.DataFrame]
 
 
 def _canonical(value: Any) -> Any:
@@ -154,54 +157,46 @@ def plan_runs(experiment: Experiment) -> list[RunSpec]:
                         seed=seed,
                         weeks=experiment.weeks,
                         keep_weekly=experiment.keep_weekly,
+                        scenario=experiment.scenario.name,
                     )
                 )
     return specs
-
-
-@functools.cache
-def code_version() -> str:
-    """The package version, plus the git commit when run from a checkout (``0.1.0+1a2b3c4d5e``, ``-dirty`` if edited)."""
-    try:
-        version = metadata.version("blueline-sim")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    commit = git_commit()
-    return f"{version}+{commit[:10]}{'-dirty' if commit.endswith('-dirty') else ''}" if commit else version
 
 
 def run_chunk(chunk: list[RunSpec]) -> ChunkResult:
     """Run a chunk of runs in order (a worker's unit of work).
 
     Plans are scaled to their budget once per point and plan. Each row
-    carries the run's inputs and the code version next to the run summary.
+    carries the run's inputs and the code version next to the run summary,
+    in the schema shared with ``compare`` (:mod:`scenarios.tidy`).
     """
     version = code_version()
-    scaled: dict[tuple[int, str], Plan] = {}
+    scaled: dict[tuple[int, str], tuple[Plan, float]] = {}
     result = ChunkResult([], [])
     for spec in chunk:
-        plan = spec.plan
-        if spec.budget is not None and plan.waves:
-            key = (spec.point, spec.plan_name)
-            if key not in scaled:
-                scaled[key] = equal_budget({spec.plan_name: plan}, spec.params, spec.budget)[spec.plan_name]
-            plan = scaled[key]
+        key = (spec.point, spec.plan_name)
+        if key not in scaled:
+            plan = spec.plan
+            if spec.budget is not None and plan.waves:
+                plan = equal_budget({spec.plan_name: plan}, spec.params, spec.budget)[spec.plan_name]
+            scaled[key] = (plan, expected_spend({spec.plan_name: plan}, spec.params)[spec.plan_name])
+        plan, spend = scaled[key]
         out = run_one(spec.params, plan, spec.seed, spec.weeks, keep_weekly=spec.keep_weekly)
-        row: dict[str, Any] = {
-            "run_id": spec.run_id,
-            "experiment": spec.experiment,
-            "point": spec.point,
-            "plan": spec.plan_name,
-            "seed": spec.seed,
-            "budget": np.nan if spec.budget is None else spec.budget,
-        }
-        row.update({k: v for k, v in spec.values.items() if k != BUDGET})
-        row["code_version"] = version
-        row.update(out.summary)
+        row = run_row(
+            spec.run_id,
+            spec.plan_name,
+            spec.seed,
+            spec.weeks,
+            out.summary,
+            scenario=spec.scenario,
+            experiment=spec.experiment,
+            point=spec.point,
+            budget=spec.budget,
+            swept=spec.values,
+            expected_spend=spend,
+            code_version=version,
+        )
         result.summaries.append(row)
         if spec.keep_weekly and out.weekly is not None:
-            n = len(out.weekly["above_line"])
-            columns: dict[str, list[Any]] = {"run_id": [spec.run_id] * n, "week": list(range(n))}
-            columns.update({k: list(v) for k, v in out.weekly.items()})
-            result.weekly.append(columns)
+            result.weekly.append(tidy_weekly(spec.run_id, out.weekly))
     return result

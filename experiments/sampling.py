@@ -7,6 +7,7 @@ points in the same order, and a resumed sweep finds the same run ids.
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from dataclasses import dataclass, fields
 from typing import Any
@@ -46,6 +47,23 @@ class Design:
 def salib_problem(ranges: dict[str, tuple[float, float]]) -> dict[str, Any]:
     """SALib's problem dict for these ranges."""
     return {"num_vars": len(ranges), "names": list(ranges), "bounds": [list(b) for b in ranges.values()]}
+
+
+def point_count(experiment: Experiment) -> int:
+    """How many points :func:`design` will list, computed without sampling (for the size guard)."""
+    if experiment.method == "grid":
+        return math.prod(len(v) for v in experiment.grid.values())
+    d, n = len(experiment.ranges), experiment.samples
+    return {"lhs": n, "sobol": n * (d + 2), "morris": n * (d + 1)}[experiment.method]
+
+
+def largest_params(experiment: Experiment) -> ModelParams:
+    """The experiment's parameters at the corner of its design with the most people, ties and customers."""
+    bigger = {"n_customers", "p_within", "executives"}
+    smaller = {"span", "silo_strength"}
+    values = experiment.grid if experiment.method == "grid" else experiment.ranges
+    corner = {n: (max(v) if n in bigger else min(v)) for n, v in values.items() if n in bigger | smaller}
+    return experiment.params.replace(**_as_run(corner))
 
 
 def design(experiment: Experiment) -> Design:

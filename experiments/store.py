@@ -30,8 +30,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scenarios.cli import UsageError
+from scenarios.inputs import InputError
 from scenarios.outputs import SWEEP, mark_folder
+from scenarios.tidy import RUN_COLUMNS, WEEKLY_KEYS, arrow_table
 
 MANIFEST = "experiment.json"
 SUMMARY_DIR = "runs"
@@ -57,13 +58,13 @@ class ResultStore:
         try:
             return dict(json.loads(path.read_text()))
         except (OSError, ValueError) as err:
-            raise UsageError(f"{path}: unreadable results manifest: {err}") from None
+            raise InputError(f"{path}: unreadable results manifest: {err}") from None
 
     def check_experiment(self, name: str) -> None:
         """Refuse a folder that holds another experiment's results."""
         found = self.manifest()
         if found is not None and found.get("name") != name:
-            raise UsageError(
+            raise InputError(
                 f"{self.root}: holds results of experiment {found.get('name')!r}, not {name!r}; choose another --out"
             )
 
@@ -80,7 +81,7 @@ class ResultStore:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.close()
-            raise UsageError(
+            raise InputError(
                 f"{self.root}: another sweep is writing to this folder; wait for it or use another --out"
             ) from None
         self._lock_file = handle
@@ -116,16 +117,24 @@ class ResultStore:
                 )
         return notes
 
-    def write_chunk(self, summaries: list[dict[str, Any]], weekly: list[dict[str, list[Any]]]) -> None:
-        """Add one chunk of finished runs (per-week rows first, then the summaries that mark them done)."""
+    def write_chunk(
+        self,
+        summaries: list[dict[str, Any]],
+        weekly: list[pd.DataFrame],
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """Add one chunk of finished runs (per-week rows first, then the summaries that mark them done).
+
+        ``metadata`` goes into each Parquet file's key-value metadata (see :mod:`scenarios.tidy`).
+        """
         if not summaries:
             return
         ids = sorted(row["run_id"] for row in summaries)
         name = "part-" + hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16] + ".parquet"
         if weekly:
             table = pd.concat([pd.DataFrame(w) for w in weekly], ignore_index=True)
-            _write_parquet(self.weekly_dir / name, table)
-        _write_parquet(self.summary_dir / name, pd.DataFrame(summaries))
+            _write_parquet(self.weekly_dir / name, table, WEEKLY_KEYS, metadata or {})
+        _write_parquet(self.summary_dir / name, pd.DataFrame(summaries), RUN_COLUMNS, metadata or {})
 
     # -- reading -------------------------------------------------------------------------------
     def finished_ids(self, need_weekly: bool = False) -> set[str]:
@@ -185,10 +194,10 @@ def _read(folder: Path, run_ids: Iterable[str] | None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
+def _write_parquet(path: Path, frame: pd.DataFrame, keys: Any, metadata: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
+    pq.write_table(arrow_table(frame, keys, metadata), tmp)
     os.replace(tmp, path)
 
 

@@ -7,6 +7,7 @@ repeats nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 import time
@@ -15,12 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from experiments.definition import Experiment, experiment_from_dict
 from experiments.executors import DaskExecutor, LocalExecutor
 from experiments.runs import RunSpec, code_version, plan_runs
 from experiments.store import ResultStore
+from scenarios.outputs import versions
+from scenarios.progress import progress as progress_of
+from scenarios.scenario import scenario_to_toml
+from scenarios.tidy import swept_columns, whole_organization
 
 MAX_CHUNK = 20
 """Most runs in one chunk (one Parquet file): a crash loses at most this many per worker."""
@@ -86,6 +90,22 @@ def manifest_of(experiment: Experiment) -> dict[str, Any]:
     }
 
 
+def parquet_metadata(experiment: Experiment) -> dict[str, Any]:
+    """What each results file records about the sweep that wrote it (``blueline.*`` Parquet metadata)."""
+    manifest = manifest_of(experiment)
+    return {
+        "kind": "sweep",
+        "experiment": experiment.name,
+        "scenario": experiment.scenario.name,
+        "source": experiment.source,
+        "seeds": list(experiment.seeds),
+        "params": dataclasses.asdict(experiment.params),
+        "definition": manifest["definition"],
+        "scenario_toml": scenario_to_toml(experiment.scenario, complete=True),
+        "versions": versions(),
+    }
+
+
 def experiment_from_manifest(manifest: dict[str, Any], where: str) -> Experiment:
     """The experiment a results folder holds, rebuilt from its manifest."""
     experiment = experiment_from_dict(dict(manifest["definition"]), source=where, name=str(manifest["name"]))
@@ -114,7 +134,7 @@ def run_sweep(
 
     Raises
     ------
-    UsageError
+    InputError
         The folder holds another experiment, is being written by another
         sweep, or the scheduler cannot be reached.
     """
@@ -140,17 +160,10 @@ def run_sweep(
         try:
             store.write_manifest(manifest_of(experiment))
             chunks = chunked(todo, executor.slots())
-            bar = tqdm(
-                total=already + len(todo),
-                initial=already,
-                unit="run",
-                desc=experiment.name,
-                disable=not progress,
-                dynamic_ncols=True,
-            )
-            with bar:
+            metadata = parquet_metadata(experiment)
+            with progress_of(already + len(todo), experiment.name, progress, initial=already) as bar:
                 for result in executor.map_chunks(chunks):
-                    store.write_chunk(result.summaries, result.weekly)
+                    store.write_chunk(result.summaries, result.weekly, metadata)
                     report.ran += len(result.summaries)
                     bar.update(len(result.summaries))
         finally:
@@ -160,7 +173,13 @@ def run_sweep(
 
 
 def load_results(experiment: Experiment, out: str | Path, weekly: bool = False) -> pd.DataFrame:
-    """The experiment's rows found in ``out`` (summary, or per-week rows), sorted by run id."""
+    """The experiment's rows found in ``out``, sorted by run id, as the analyses read them.
+
+    Summary rows get each swept parameter (``budget`` included) as a column;
+    per-week rows are the whole organization's (group ``all``).
+    """
     store = ResultStore(out)
     ids = [s.run_id for s in plan_runs(experiment)]
-    return store.read_weekly(ids) if weekly else store.read_summary(ids)
+    if weekly:
+        return whole_organization(store.read_weekly(ids))
+    return swept_columns(store.read_summary(ids))

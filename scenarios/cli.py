@@ -10,6 +10,7 @@ temporary files removed; 0 when the reader of stdout goes away (``| head``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import select
@@ -20,14 +21,36 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
+from scenarios.inputs import InputError
 from sim.params import ParameterError
 
 LAYERS = ("scenarios.commands", "experiments.commands", "dashboards.commands")
 
+EXIT_CODES = (
+    "exit codes:\n"
+    "  0    done\n"
+    "  1    a run could not finish (a lost cluster); the line ends with the command that resumes\n"
+    "  2    bad input: a malformed or impossible file, option or size (one line per problem on stderr)\n"
+    "  130  interrupted (Ctrl-C), 143 terminated (SIGTERM); a half-written output folder is never left behind"
+)
 
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit code 2."""
+UsageError = InputError
+"""Bad input from the user (kept as a name for callers; the library raises :class:`InputError`)."""
+
+
+class VersionAction(argparse.Action):
+    """``--version``: the code version, looked up (git) only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from scenarios.outputs import code_version
+
+        print(f"blueline {code_version()}")
+        parser.exit()
 
 
 class RunFailed(Exception):
@@ -57,9 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="blueline",
         description="Simulate a service-culture transformation: compare rollout plans, sweep, explore.",
-        epilog="examples:\n  blueline compare default\n  blueline scenarios\n  blueline run classroom --plan rocket",
+        epilog="examples:\n  blueline compare default\n  blueline scenarios\n  blueline run classroom --plan rocket\n"
+        "  blueline compare default --json | jq .verdict\n\n"
+        f"{EXIT_CODES}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=VersionAction, help="print the version (and git commit) and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for layer in LAYERS:
         try:
@@ -99,9 +125,15 @@ def _main(argv: list[str] | None) -> int:
             parser.print_help()
             return 2
         try:
-            code = int(args.func(args) or 0)
-        except (UsageError, ParameterError) as err:
-            print(f"blueline {args.command}: error: {err}", file=sys.stderr)
+            if getattr(args, "json", False):  # the JSON document alone on stdout; the human text on stderr
+                args.json_out = sys.stdout
+                with contextlib.redirect_stdout(sys.stderr):
+                    code = int(args.func(args) or 0)
+            else:
+                code = int(args.func(args) or 0)
+        except (InputError, ParameterError) as err:
+            for problem in err.problems if isinstance(err, InputError) else [str(err)]:
+                print(f"blueline {args.command}: error: {problem}", file=sys.stderr)
             return 2
         except RunFailed as err:
             again = shlex.join(["blueline", *(sys.argv[1:] if argv is None else argv)])

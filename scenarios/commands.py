@@ -8,16 +8,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scenarios.cli import UsageError
+from scenarios.inputs import InputError
 from scenarios.outputs import STUDY, check_destination, default_output, output_name
 from scenarios.plans import builtin_plans
 from scenarios.runner import budget_fits, default_workers, expected_spend
 from scenarios.scenario import Scenario, builtin_scenarios, load_scenario
+from scenarios.scenario_file import MAX_SEEDS
+from scenarios.size_guard import estimate, refuse_if_too_big
 
 # scenarios.study (pandas, scipy.stats, matplotlib) is imported inside the
 # commands that run something, so `blueline --help` and the listings start fast.
 
 RAW = argparse.RawDescriptionHelpFormatter
+SCHEMA_KINDS = ("scenario", "organization", "plans", "experiment")
 
 
 def register(subparsers: Any) -> None:
@@ -127,6 +130,19 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", help="scenario .toml file (or a built-in name)")
     p.set_defaults(func=cmd_validate)
 
+    p = subparsers.add_parser(
+        "schema",
+        help="print the JSON Schema (or the docs table) of a kind of input file",
+        description="Print the JSON Schema of a kind of input file, for an editor to complete and check "
+        "files (Taplo / Even Better TOML: put '#:schema ./scenario.schema.json' on a file's first line), "
+        "or with --markdown the table of its fields as in docs/input-files.md.",
+        epilog="examples:\n  blueline schema scenario > scenario.schema.json\n  blueline schema experiment --markdown",
+        formatter_class=RAW,
+    )
+    p.add_argument("kind", choices=SCHEMA_KINDS, help=f"one of {', '.join(SCHEMA_KINDS)}")
+    p.add_argument("--markdown", action="store_true", help="the docs table instead of the JSON Schema")
+    p.set_defaults(func=cmd_schema)
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     seeds = p.add_mutually_exclusive_group()
@@ -153,6 +169,38 @@ def _common(p: argparse.ArgumentParser) -> None:
         help=f"worker processes (default: CPU count, here {default_workers()}); results do not depend on it",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--allow-long", action="store_true", help="run even if the size guard estimates more than an hour"
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the verdict and tables as JSON on stdout (text goes to stderr)",
+    )
+
+
+def _json(args: argparse.Namespace, study: Any, out: Path) -> None:
+    """With ``--json``: the scenario, verdict, comparison and runs as one JSON document."""
+    if not args.json:
+        return
+    from scenarios.json_output import emit
+
+    s = study.scenario
+    emit(
+        {
+            "scenario": s.name,
+            "source": s.source,
+            "budget": s.budget,
+            "seeds": list(s.seeds),
+            "weeks": s.weeks,
+            "verdict": study.comparison.verdict,
+            "comparison": study.comparison.table(),
+            "runs": study.runs,
+            "notes": study.notes,
+            "out": out,
+        },
+        args.json_out,
+    )
 
 
 def add_min_effect(p: argparse.ArgumentParser) -> None:
@@ -170,22 +218,29 @@ def add_min_effect(p: argparse.ArgumentParser) -> None:
 def min_effect(args: argparse.Namespace) -> float:
     """The ``--min-effect`` value, checked."""
     if not 0 <= args.min_effect <= 1:
-        raise UsageError(f"--min-effect {args.min_effect:g}: must be a share in [0, 1] (0.10 = 10 points)")
+        raise InputError(f"--min-effect {args.min_effect:g}: must be a share in [0, 1] (0.10 = 10 points)")
     return float(args.min_effect)
 
 
 def _seeds(args: argparse.Namespace) -> tuple[int, ...] | None:
     if args.n_seeds is not None:
-        if args.n_seeds < 1:
-            raise UsageError(f"--n-seeds {args.n_seeds}: must be a whole number >= 1")
+        if not 1 <= args.n_seeds <= MAX_SEEDS:
+            raise InputError(f"--n-seeds {args.n_seeds}: must be a whole number in [1, {MAX_SEEDS:,}]")
         return tuple(range(args.n_seeds))
     return tuple(args.seeds) if args.seeds is not None else None
 
 
 def _workers(args: argparse.Namespace) -> int | None:
     if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers {args.workers}: must be a whole number >= 1")
+        raise InputError(f"--workers {args.workers}: must be a whole number >= 1")
     return args.workers
+
+
+def _guard(scenario: Scenario, workers: int | None, allow_long: bool) -> None:
+    """Refuse, before any work, a job that cannot fit or (unless allowed) is very long."""
+    runs = len(scenario.plans) * len(scenario.seeds)
+    cost = estimate(scenario.params, runs, scenario.weeks, workers or default_workers())
+    refuse_if_too_big(cost, scenario.source, allow_long)
 
 
 def _header(command: str, scenario: Scenario) -> str:
@@ -207,6 +262,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     effect = min_effect(args)
     scenario = load_scenario(args.scenario)
     scenario = scenario.with_overrides(weeks=args.weeks, seeds=_seeds(args), budget=args.budget)
+    _guard(scenario, workers, args.allow_long)
     out = args.out if args.out is not None else default_output(scenario.name, scenario.source)
     check_destination(out, STUDY, args.force)
     study = run_study(
@@ -232,6 +288,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print()
     print(f"report: {out / 'report.md'}")
     print(f"main plot: {main_plot}")
+    _json(args, study, out)
     return 0
 
 
@@ -257,19 +314,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
     available = {**builtin_plans(), **scenario.plans}
     for flag, name in (("PLAN_A", args.plan_a), ("PLAN_B", args.plan_b)):
         if name not in available:
-            raise UsageError(f"{flag} {name}: unknown plan; allowed: {', '.join(available)}")
+            raise InputError(f"{flag} {name}: unknown plan; allowed: {', '.join(available)}")
         if not available[name].waves:
-            raise UsageError(f"{flag} {name}: has no waves, nothing to decompose; choose a plan with waves")
+            raise InputError(f"{flag} {name}: has no waves, nothing to decompose; choose a plan with waves")
     if args.plan_a == args.plan_b:
-        raise UsageError(f"PLAN_B {args.plan_b}: the same plan as PLAN_A; choose two different plans")
+        raise InputError(f"PLAN_B {args.plan_b}: the same plan as PLAN_A; choose two different plans")
     a, b = available[args.plan_a], available[args.plan_b]
     try:
         names = chosen_ingredients(a, b, args.only)
     except ValueError as err:
-        raise UsageError(f"--only: {err}" if args.only else str(err)) from None
+        raise InputError(f"--only: {err}" if args.only else str(err)) from None
     runs = len(design_cells(names)[1]) * len(scenario.seeds)
     if runs > MAX_RUNS:
-        raise UsageError(
+        raise InputError(
             f"{runs:,} runs ({len(design_cells(names)[1])} plans x {len(scenario.seeds)} seeds): more than "
             f"{MAX_RUNS:,}; use fewer seeds (--n-seeds) or ingredients (--only)"
         )
@@ -308,8 +365,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif args.plan in available:
         name = args.plan
     else:
-        raise UsageError(f"--plan {args.plan}: unknown plan; allowed: {', '.join(available)}")
+        raise InputError(f"--plan {args.plan}: unknown plan; allowed: {', '.join(available)}")
     scenario = scenario.with_overrides(weeks=args.weeks, seeds=_seeds(args), plans={name: available[name]})
+    _guard(scenario, workers, args.allow_long)
     out = args.out
     if out is None:
         out = default_output(scenario.name, scenario.source, "-" + output_name(name, scenario.source, "plan"))
@@ -336,6 +394,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print()
     print(f"report: {out / 'report.md'}")
     print(f"main plot: {main_plot}")
+    _json(args, study, out)
     return 0
 
 
@@ -362,10 +421,19 @@ def cmd_plans(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    """``blueline schema``: a file kind's JSON Schema or docs table on stdout."""
+    from scenarios.schemas import json_schema_text, markdown_table
+
+    print(markdown_table(args.kind) if args.markdown else json_schema_text(args.kind), end="")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """``blueline validate``: read and check a scenario file."""
     s = load_scenario(args.file)
     default_output(s.name, s.source)  # the name must make a safe folder name
+    _guard(s, None, allow_long=True)
     short = [n for n, fit in budget_fits(s.plans, s.params, s.budget, s.weeks).items() if not fit.can_spend]
     staff = sum(d.frontline for d in s.params.departments)
     print(

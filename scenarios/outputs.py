@@ -20,6 +20,7 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import functools
 import json
 import os
 import platform
@@ -36,7 +37,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scenarios.cli import UsageError
+from scenarios.inputs import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,17 +74,17 @@ def output_name(name: str, source: str, field: str = "name") -> str:
 
     Raises
     ------
-    UsageError
+    InputError
         The name holds ``/``, ``\\``, ``..`` or a NUL, or nothing usable.
     """
     if any(bad in name for bad in ("/", "\\", "..", "\0")):
-        raise UsageError(
+        raise InputError(
             f"{source}: {field}={name!r}: not allowed in a name, which also names the output folder: "
             "'/', '\\' and '..'; use letters, digits, '_', '-' or '.'"
         )
     safe = _UNSAFE.sub("-", name).strip("-.")
     if not safe:
-        raise UsageError(f"{source}: {field}={name!r}: needs a letter or digit to name the output folder")
+        raise InputError(f"{source}: {field}={name!r}: needs a letter or digit to name the output folder")
     return safe
 
 
@@ -110,7 +111,7 @@ def check_destination(out: Path, kind: str, force: bool = False) -> None:
 
     Raises
     ------
-    UsageError
+    InputError
         One line naming the folder and why; nothing has been touched.
     """
     where = f"--out {out}"
@@ -119,13 +120,13 @@ def check_destination(out: Path, kind: str, force: bool = False) -> None:
     for label, guarded in (("the working folder", Path.cwd()), ("the home folder", Path.home())):
         if guarded.resolve().is_relative_to(resolved):
             what = label if guarded.resolve() == resolved else f"a parent of {label}"
-            raise UsageError(
+            raise InputError(
                 f"{where}: is {what}; blueline never writes results over it, not even with --force; "
                 f"give a folder of its own, e.g. {RESULTS / 'mine'}"
             )
     if out.is_symlink():
         if _current_version(out) is None and not force:
-            raise UsageError(
+            raise InputError(
                 f"{where}: is a link blueline did not make; nothing was changed; choose another folder, "
                 "or add --force to replace the link (not what it points to)"
             )
@@ -133,20 +134,20 @@ def check_destination(out: Path, kind: str, force: bool = False) -> None:
     elif not out.exists():
         return
     elif not out.is_dir():
-        raise UsageError(f"{where}: exists and is not a folder; nothing was changed; choose another name")
+        raise InputError(f"{where}: exists and is not a folder; nothing was changed; choose another name")
     else:
         owner = _owner(out)
         if owner is None and any(out.iterdir()):
             if force:
                 return
             example = sorted(p.name for p in out.iterdir())[0]
-            raise UsageError(
+            raise InputError(
                 f"{where}: holds files blueline did not write (e.g. {example}); nothing was changed; "
                 "choose another folder, or add --force to replace it"
             )
     if owner is not None and owner != kind and not force:
         held = "a comparison (compare/run)" if owner == STUDY else "sweep results"
-        raise UsageError(f"{where}: holds {held}; nothing was changed; choose another folder, or add --force")
+        raise InputError(f"{where}: holds {held}; nothing was changed; choose another folder, or add --force")
 
 
 def read_marker(folder: Path) -> dict[str, Any] | None:
@@ -222,7 +223,7 @@ def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
 
     Raises
     ------
-    UsageError
+    InputError
         ``out`` must not be written (see :func:`check_destination`), or its
         parent cannot be created.
     """
@@ -231,7 +232,7 @@ def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise UsageError(f"--out {out}: cannot create its parent folder: {err}") from None
+        raise InputError(f"--out {out}: cannot create its parent folder: {err}") from None
     clear_stale(out)
     _step("create")
     fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}{_VERSION}", dir=out.parent))
@@ -441,6 +442,17 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return commit + ("-dirty" if dirty else "") if commit else None
+
+
+@functools.cache
+def code_version() -> str:
+    """The package version, plus the git commit when run from a checkout (``0.1.0+1a2b3c4d5e``, ``-dirty`` if edited)."""
+    try:
+        version = metadata.version("blueline-sim")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    commit = git_commit()
+    return f"{version}+{commit[:10]}{'-dirty' if commit.endswith('-dirty') else ''}" if commit else version
 
 
 def versions() -> dict[str, Any]:

@@ -27,16 +27,18 @@ and a table under ``plans``, so a file with user plans names the plans it
 compares, built-in or its own, in ``compare = ["none", "my_plan"]``; without
 ``compare`` it compares its own plans in file order.
 
-Every error is one line naming the file, the field and what is allowed.
+The file's shape is declared once in :mod:`scenarios.scenario_file` (and
+shipped as JSON Schema: ``blueline schema scenario``); every problem in a
+file is reported at once, one line each naming the file, the field and what
+is allowed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
+import difflib
 import io
-import tomllib
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -44,27 +46,13 @@ from typing import Any
 
 import tomli_w
 
-from scenarios.cli import UsageError
-from scenarios.plans import WAVE_FIELDS, builtin_plans, plan_from_dict
-from sim import Department, Gate, ModelParams, ParameterError, Plan
-from sim.params import ROLE_NAMES
+from scenarios.inputs import InputError, check, parse_toml, read_input_file
+from scenarios.plans import builtin_plans
+from scenarios.scenario_file import DepartmentRow, OrganizationTable, PlanTable, ScenarioFile
+from sim import Department, ModelParams, ParameterError, Plan
 
-TOP_KEYS = (
-    "name",
-    "description",
-    "budget",
-    "seeds",
-    "n_seeds",
-    "weeks",
-    "cut_at_horizon",
-    "plans",
-    "compare",
-    "params",
-    "organization",
-)
-ORG_KEYS = ("departments", "span", "executives")
-DEPARTMENT_KEYS = ("name", "frontline", "customer_share")
 BUILTIN_PREFIX = "builtin:"
+DEFAULT_N_SEEDS = 10
 
 
 @dataclass(frozen=True)
@@ -113,21 +101,31 @@ class Scenario:
         budget: float | None = None,
         plans: dict[str, Plan] | None = None,
     ) -> Scenario:
-        """A copy with command-line overrides applied and checked.
+        """A copy with command-line overrides applied and checked (errors name the flag).
 
         Unlike a scenario file, an override may cut a plan short: a shorter
         horizon is how one takes a quick look. Waves past the horizon are
         then reported by :func:`horizon_notes`, not refused.
         """
         where = f"{self.source} (command line)"
+        given = {"weeks": weeks, "seeds": None if seeds is None else list(seeds), "budget": budget}
+        flags = check(
+            ScenarioFile,
+            {"budget": self.budget} | {k: v for k, v in given.items() if v is not None},
+            where,
+            "--",
+        )
+        problems = _repeated_seeds(flags.seeds, where, "--seeds")
         changed = dataclasses.replace(
             self,
-            weeks=self.weeks if weeks is None else _check_weeks(weeks, where, "--weeks"),
-            seeds=self.seeds if seeds is None else _check_seeds(list(seeds), where, "--seeds"),
-            budget=self.budget if budget is None else _check_budget(budget, where, "--budget"),
+            weeks=flags.weeks if weeks is not None else self.weeks,
+            seeds=tuple(flags.seeds) if flags.seeds is not None else self.seeds,
+            budget=flags.budget,
             plans=self.plans if plans is None else plans,
         )
-        _check_plans_fit(changed, where, strict_horizon=False)
+        problems += _plan_problems(changed, where, strict_horizon=False)
+        if problems:
+            raise InputError(problems)
         if horizon_notes(changed):
             changed = dataclasses.replace(changed, cut_at_horizon=True)
         return changed
@@ -141,9 +139,9 @@ def builtin_scenarios() -> dict[str, str]:
     out = {}
     for entry in sorted(_builtin_dir().iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml") and entry.name != "plans.toml":
-            name = entry.name.removesuffix(".toml")
-            data = tomllib.loads(entry.read_text())
-            out[name] = str(data.get("description", ""))
+            out[entry.name.removesuffix(".toml")] = str(
+                parse_toml(entry.read_text(), entry.name).get("description", "")
+            )
     return out
 
 
@@ -152,26 +150,19 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 
     Raises
     ------
-    UsageError
-        Unknown name, missing or malformed file.
-    ParameterError
-        A field with a value the model does not allow; the message names the
-        file, the field and what is allowed.
+    InputError
+        Unknown name, a missing, unreadable or malformed file, or fields the
+        model does not allow: every problem, one line each.
     """
     text_name = str(name_or_path)
     path = Path(text_name)
-    if path.suffix.lower() == ".toml" or path.is_file() or "/" in text_name:
-        if not path.is_file():
-            raise UsageError(f"{text_name}: no such scenario file")
-        try:
-            text = path.read_text()
-        except (OSError, UnicodeDecodeError) as err:
-            raise UsageError(f"{text_name}: cannot read: {err}") from None
+    if path.suffix.lower() == ".toml" or "/" in text_name or path.exists():
+        text = read_input_file(path, text_name, "scenario")
         return parse_scenario(text, source=text_name, name=path.stem, base=path.parent)
     builtins = builtin_scenarios()
     if text_name not in builtins:
-        raise UsageError(
-            f"{text_name!r}: not a built-in scenario nor a .toml file; built-ins: {', '.join(builtins)}"
+        raise InputError(
+            f"{text_name!r}: not a built-in scenario nor a .toml file; {_guess(text_name, builtins)}built-ins: {', '.join(builtins)}"
         )
     text = _builtin_dir().joinpath(f"{text_name}.toml").read_text()
     return parse_scenario(text, source=BUILTIN_PREFIX + text_name, name=text_name, base=None)
@@ -182,8 +173,6 @@ def parse_scenario(text: str, source: str, name: str, base: Path | None) -> Scen
 
     Parameters
     ----------
-    text : str
-        The TOML.
     source : str
         Where it came from, named in every error.
     name : str
@@ -192,34 +181,35 @@ def parse_scenario(text: str, source: str, name: str, base: Path | None) -> Scen
         Folder that relative organization paths start from (None: built-in,
         relative to ``scenarios/builtin``).
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"{source}: malformed TOML: {err}") from None
-    return scenario_from_dict(data, source=source, name=name, base=base)
+    return scenario_from_dict(parse_toml(text, source), source=source, name=name, base=base)
 
 
 def scenario_from_dict(data: dict[str, Any], source: str, name: str, base: Path | None) -> Scenario:
     """Build a :class:`Scenario` from parsed TOML (see the module docstring for the keys)."""
-    unknown = sorted(set(data) - set(TOP_KEYS))
-    if unknown:
-        raise ParameterError(f"{source}: {unknown[0]}: unknown key; allowed: {', '.join(TOP_KEYS)}")
-    name = _string(data.get("name", name), source, "name")
-    description = _string(data.get("description", ""), source, "description")
-    params = _params(data, source, base)
-    plans = _plans(data, source)
-    if "budget" not in data:
-        raise ParameterError(
-            f"{source}: budget: missing; give the spend of each compared plan, a number >= 0"
-        )
-    budget = _check_budget(data["budget"], source, "budget")
-    seeds = _seeds(data, source)
-    weeks = _check_weeks(data.get("weeks", 260), source, "weeks")
-    cut = data.get("cut_at_horizon", False)
-    if not isinstance(cut, bool):
-        raise ParameterError(f"{source}: cut_at_horizon={cut!r}: must be true or false")
-    scenario = Scenario(name, description, params, plans, budget, seeds, weeks, source, cut)
-    _check_plans_fit(scenario, source, strict_horizon=not cut)
+    file = check(ScenarioFile, data, source)
+    problems: list[str] = []
+    if file.seeds is not None and file.n_seeds is not None:
+        problems.append(f"{source}: seeds and n_seeds: give one of them, not both")
+    problems += _repeated_seeds(file.seeds, source, "seeds")
+    params = _params(file, source, base, problems)
+    plans = _plans(file, source, problems)
+    if problems or params is None:
+        raise InputError(problems)
+    seeds = tuple(file.seeds) if file.seeds is not None else tuple(range(file.n_seeds or DEFAULT_N_SEEDS))
+    scenario = Scenario(
+        file.name or name,
+        file.description,
+        params,
+        plans,
+        file.budget,
+        seeds,
+        file.weeks,
+        source,
+        file.cut_at_horizon,
+    )
+    problems = _plan_problems(scenario, source, strict_horizon=not file.cut_at_horizon)
+    if problems:
+        raise InputError(problems)
     return scenario
 
 
@@ -227,237 +217,153 @@ def _builtin_dir() -> Any:
     return resources.files("scenarios").joinpath("builtin")
 
 
-def _string(value: Any, source: str, field: str) -> str:
-    if not isinstance(value, str):
-        raise ParameterError(f"{source}: {field}={value!r}: must be a string")
-    return value
+def _guess(name: str, known: Any) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}? " if close else ""
 
 
-def _check_budget(value: Any, source: str, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
-        raise ParameterError(f"{source}: {field}={value!r}: must be a number >= 0 (currency per plan)")
-    return float(value)
+def _repeated_seeds(seeds: list[int] | None, source: str, field: str) -> list[str]:
+    if seeds is None or len(set(seeds)) == len(seeds):
+        return []
+    return [
+        f"{source}: {field}: seed {next(s for s in seeds if seeds.count(s) > 1)} appears twice; seeds must not repeat"
+    ]
 
 
-def _check_weeks(value: Any, source: str, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
-        raise ParameterError(f"{source}: {field}={value!r}: must be a whole number of weeks in [1, 100000]")
-    return int(value)
-
-
-def _check_seeds(value: Any, source: str, field: str) -> tuple[int, ...]:
-    ok = isinstance(value, list) and value
-    ok = ok and all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**63 for s in value)
-    if not ok:
-        raise ParameterError(f"{source}: {field}={value!r}: must be a non-empty list of whole numbers >= 0")
-    if len(set(value)) != len(value):
-        raise ParameterError(f"{source}: {field}={value!r}: seeds must not repeat")
-    return tuple(int(s) for s in value)
-
-
-def _seeds(data: dict[str, Any], source: str) -> tuple[int, ...]:
-    if "seeds" in data and "n_seeds" in data:
-        raise ParameterError(f"{source}: seeds and n_seeds: give one of them, not both")
-    if "seeds" in data:
-        return _check_seeds(data["seeds"], source, "seeds")
-    n = data.get("n_seeds", 10)
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 100_000:
-        raise ParameterError(f"{source}: n_seeds={n!r}: must be a whole number in [1, 100000]")
-    return tuple(range(n))
-
-
-def _params(data: dict[str, Any], source: str, base: Path | None) -> ModelParams:
-    table = data.get("params", {})
-    if not isinstance(table, dict):
-        raise ParameterError(f"{source}: params: must be a table [params] of ModelParams fields")
-    known = [f.name for f in fields(ModelParams)]
-    for key in table:
-        if key == "departments":
-            raise ParameterError(
-                f"{source}: params.departments: set departments under [organization], not [params]"
-            )
-        if key not in known:
-            allowed = ", ".join(k for k in known if k != "departments")
-            raise ParameterError(f"{source}: params.{key}: unknown parameter; allowed: {allowed}")
-    changes = dict(table)
-    if "organization" in data:
-        org = _organization(data["organization"], source, base)
+def _params(file: ScenarioFile, source: str, base: Path | None, problems: list[str]) -> ModelParams | None:
+    """The scenario's ModelParams: the defaults, the organization, then ``[params]``."""
+    changes = file.params.model_dump(exclude_none=True)
+    if file.organization is not None:
+        try:
+            org = _organization(file.organization, source, base)
+        except InputError as err:
+            problems += err.problems
+            return None
+        changes["departments"] = tuple(
+            Department(d.name, d.frontline, d.customer_share) for d in org.departments
+        )
         for key in ("span", "executives"):
-            if key in org and key in changes:
-                raise ParameterError(
-                    f"{source}: params.{key}: also set by the organization; set it in one place"
-                )
-        changes.update(org)
+            if getattr(org, key) is not None:
+                if key in changes:
+                    problems.append(
+                        f"{source}: params.{key}: also set by the organization; set it in one place"
+                    )
+                changes[key] = getattr(org, key)
     try:
         return ModelParams().replace(**changes)
     except ParameterError as err:
-        raise ParameterError(f"{source}: params.{err}") from None
-    except TypeError as err:
-        raise ParameterError(f"{source}: params: {err}") from None
+        problems.append(f"{source}: params.{err}")
+        return None
 
 
-def _organization(value: Any, source: str, base: Path | None) -> dict[str, Any]:
-    """An organization table, or a path to a TOML or CSV file: ModelParams changes."""
-    if isinstance(value, str):
-        path = Path(value)
-        if not path.is_absolute():
-            path = (base if base is not None else Path(str(_builtin_dir()))) / path
-        where = f"{source}: organization file {value}"
-        if not path.is_file():
-            raise UsageError(f"{where}: no such file (relative paths start from the scenario's folder)")
-        try:
-            text = path.read_text()
-        except (OSError, UnicodeDecodeError) as err:
-            raise UsageError(f"{where}: cannot read: {err}") from None
-        if path.suffix.lower() == ".csv":
-            return {"departments": departments_from_csv(text.removeprefix("\ufeff"), where)}
-        if path.suffix.lower() != ".toml":
-            raise UsageError(f"{where}: must end in .toml or .csv")
-        try:
-            table = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise UsageError(f"{where}: malformed TOML: {err}") from None
-        return _organization_table(table, where, "")
-    if not isinstance(value, dict):
-        raise ParameterError(
-            f"{source}: organization: must be a table with [[organization.departments]] or a path to a .toml or .csv file"
-        )
-    return _organization_table(value, source, "organization.")
+def _organization(value: str | OrganizationTable, source: str, base: Path | None) -> OrganizationTable:
+    """The organization table inline, or read from a TOML or CSV file."""
+    if isinstance(value, OrganizationTable):
+        return value
+    path = Path(value)
+    if not path.is_absolute():
+        path = (base if base is not None else Path(str(_builtin_dir()))) / path
+    where = f"{source}: organization file {value}"
+    if path.suffix.lower() not in (".csv", ".toml"):
+        raise InputError(f"{where}: must end in .toml or .csv")
+    text = read_input_file(path, where, "organization")
+    if path.suffix.lower() == ".csv":
+        return organization_from_csv(text, where)
+    return check(OrganizationTable, parse_toml(text, where), where)
 
 
-def _organization_table(table: dict[str, Any], source: str, prefix: str) -> dict[str, Any]:
-    unknown = sorted(set(table) - set(ORG_KEYS))
-    if unknown:
-        raise ParameterError(f"{source}: {prefix}{unknown[0]}: unknown key; allowed: {', '.join(ORG_KEYS)}")
-    rows = table.get("departments")
-    if not isinstance(rows, list) or not rows:
-        raise ParameterError(
-            f"{source}: {prefix}departments: needs at least one [[{prefix}departments]] with name and frontline"
-        )
-    depts = []
-    for k, row in enumerate(rows):
-        where = f"{source}: {prefix}departments[{k}]"
-        if not isinstance(row, dict):
-            raise ParameterError(f"{where}: must be a table with name, frontline[, customer_share]")
-        bad = sorted(set(row) - set(DEPARTMENT_KEYS))
-        if bad:
-            raise ParameterError(f"{where}.{bad[0]}: unknown key; allowed: {', '.join(DEPARTMENT_KEYS)}")
-        depts.append(_department(row.get("name"), row.get("frontline"), row.get("customer_share"), where))
-    out: dict[str, Any] = {"departments": _check_departments(depts, source, f"{prefix}departments")}
-    for key in ("span", "executives"):
-        if key in table:
-            out[key] = table[key]
-    return out
-
-
-def departments_from_csv(text: str, source: str) -> tuple[Department, ...]:
-    """Departments from CSV text with columns ``name,frontline[,customer_share]``."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    if "name" not in header or "frontline" not in header or set(header) - set(DEPARTMENT_KEYS):
-        raise ParameterError(
-            f"{source}: header {','.join(header) or '(empty)'}: columns must be name,frontline[,customer_share]"
-        )
-    depts = []
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
-        where = f"{source}: line {line}"
-        frontline: Any = row.get("frontline", "")
-        share: Any = row.get("customer_share") or None
-        with contextlib.suppress(ValueError):
-            frontline = int(frontline)
-        if share is not None:
-            with contextlib.suppress(ValueError):
-                share = float(share)
-        depts.append(_department(row.get("name"), frontline, share, where))
-    return _check_departments(depts, source, "departments")
-
-
-def _department(name: Any, frontline: Any, share: Any, where: str) -> Department:
-    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "_-" for c in name):
-        raise ParameterError(f"{where}: name={name!r}: must be letters, digits, '_' or '-'")
-    if isinstance(frontline, bool) or not isinstance(frontline, int) or frontline < 0:
-        raise ParameterError(f"{where}: frontline={frontline!r}: must be a whole number >= 0 (people)")
-    if share is not None and (
-        isinstance(share, bool) or not isinstance(share, (int, float)) or not share >= 0
+def organization_from_csv(text: str, source: str) -> OrganizationTable:
+    """An organization from CSV text with columns ``name,frontline[,customer_share]``, one row per department."""
+    rows = [r for r in csv.reader(io.StringIO(text.removeprefix("\ufeff"))) if any(c.strip() for c in r)]
+    header = [h.strip() for h in rows[0]] if rows else []
+    allowed = list(DepartmentRow.model_fields)
+    if (
+        not {"name", "frontline"} <= set(header)
+        or not set(header) <= set(allowed)
+        or len(set(header)) < len(header)
     ):
-        raise ParameterError(f"{where}: customer_share={share!r}: must be a number >= 0")
-    return Department(name, frontline, None if share is None else float(share))
-
-
-def _check_departments(depts: list[Department], source: str, field: str) -> tuple[Department, ...]:
-    if not depts or sum(d.frontline for d in depts) == 0:
-        raise ParameterError(
-            f"{source}: {field}: the organization has no frontline staff; each department needs frontline >= 1"
+        raise InputError(
+            f"{source}: header {','.join(header) or '(empty)'}: columns must be name,frontline[,customer_share], each once"
         )
-    for d in depts:
-        if d.frontline == 0:
-            raise ParameterError(
-                f"{source}: {field}: {d.name}.frontline=0: every department needs frontline >= 1 (people)"
-            )
-    names = [d.name for d in depts]
-    for n in names:
-        if names.count(n) > 1:
-            raise ParameterError(f"{source}: {field}: name {n!r} appears twice; names must be unique")
-    return tuple(depts)
+    problems: list[str] = []
+    departments = []
+    for line, values in enumerate(rows[1:], start=2):
+        if len(values) != len(header):
+            problems.append(f"{source}: line {line}: {len(values)} values; the header has {len(header)}")
+            continue
+        row = {k: _csv_value(v.strip()) for k, v in zip(header, values, strict=True) if v.strip()}
+        try:
+            departments.append(check(DepartmentRow, row, source, f"line {line}: "))
+        except InputError as err:
+            problems += err.problems
+    if problems:
+        raise InputError(problems)
+    return check(OrganizationTable, {"departments": [d.model_dump() for d in departments]}, source)
 
 
-def _plans(data: dict[str, Any], source: str) -> dict[str, Plan]:
+def _csv_value(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _plans(file: ScenarioFile, source: str, problems: list[str]) -> dict[str, Plan]:
     available = builtin_plans()
-    value = data.get("plans", [])
-    own: dict[str, Plan] = {}
-    if isinstance(value, dict):
-        for name, table in value.items():
-            own[name] = plan_from_dict(name, table, source)
-        order = data.get("compare", list(own))
-        field = "compare"
-    elif isinstance(value, list):
-        if "compare" in data:
-            raise ParameterError(
+    if isinstance(file.plans, dict):
+        available |= {name: table.to_plan(name) for name, table in file.plans.items()}
+        order, field = file.compare or list(file.plans), "compare"
+    else:
+        if file.compare is not None:
+            problems.append(
                 f"{source}: compare: only used with [plans.NAME] tables; with plans = [...] the list is the order"
             )
-        order, field = value, "plans"
-    else:
-        raise ParameterError(f"{source}: plans: must be a list of plan names or [plans.NAME] tables")
-    if not isinstance(order, list) or not order or not all(isinstance(n, str) for n in order):
-        raise ParameterError(f"{source}: {field}={order!r}: must be a non-empty list of plan names")
-    available.update(own)
+        order, field = file.plans, "plans"
+    if not order:
+        problems.append(
+            f"{source}: plans: missing; give plans = [names] (built-in: {', '.join(available)}) or [plans.NAME] tables"
+        )
     plans = {}
     for n in order:
         if n not in available:
-            raise ParameterError(
-                f"{source}: {field}: unknown plan {n!r}; allowed: {', '.join(available)} (or define [plans.{n}])"
+            problems.append(
+                f"{source}: {field}: unknown plan {n!r}; {_guess(n, available)}allowed: {', '.join(available)} (or define [plans.{n}])"
             )
-        if n in plans:
-            raise ParameterError(f"{source}: {field}: plan {n!r} appears twice")
-        plans[n] = available[n]
+        elif n in plans:
+            problems.append(f"{source}: {field}: plan {n!r} appears twice")
+        else:
+            plans[n] = available[n]
     return plans
 
 
-def _check_plans_fit(scenario: Scenario, source: str, strict_horizon: bool) -> None:
-    """Every plan names departments the organization has and, if strict, starts within the horizon."""
+def _plan_problems(scenario: Scenario, source: str, strict_horizon: bool) -> list[str]:
+    """Waves naming departments the organization lacks and, if strict, starting after the horizon."""
     names = scenario.params.department_names
+    problems = []
     for plan_name, plan in scenario.plans.items():
         for k, wave in enumerate(plan.waves):
             where = f"{source}: plans.{plan_name}.waves[{k}]"
-            if wave.departments != "all":
-                for d in wave.departments:
-                    if d not in names:
-                        raise ParameterError(
-                            f"{where}.departments: unknown department {d!r}; allowed: 'all' or {', '.join(names)}"
-                        )
+            targets = names if wave.departments == "all" else wave.departments
+            for d in targets:
+                if d not in names:
+                    problems.append(
+                        f"{where}.departments: unknown department {d!r}; {_guess(d, names)}allowed: 'all' or {', '.join(names)}"
+                    )
             if not strict_horizon:
                 continue
-            n_stages = len(names if wave.departments == "all" else wave.departments) if wave.every else 1
+            n_stages = len(targets) if wave.every else 1
             last_start = wave.start + wave.every * (n_stages - 1)
             if wave.start >= scenario.weeks:
-                raise ParameterError(
+                problems.append(
                     f"{where}.start={wave.start}: starts after the horizon weeks={scenario.weeks}; allowed: 0 to {scenario.weeks - 1} (or set cut_at_horizon = true)"
                 )
-            if last_start >= scenario.weeks:
-                raise ParameterError(
+            elif last_start >= scenario.weeks:
+                problems.append(
                     f"{where}.every={wave.every}: its last department starts in week {last_start}, after the horizon weeks={scenario.weeks}; allowed: start + every * {n_stages - 1} < {scenario.weeks} (or set cut_at_horizon = true)"
                 )
+    return problems
 
 
 def horizon_notes(scenario: Scenario) -> list[str]:
@@ -481,66 +387,39 @@ def horizon_notes(scenario: Scenario) -> list[str]:
 
 
 def scenario_to_dict(scenario: Scenario, complete: bool = False) -> dict[str, Any]:
-    """The TOML tables of a scenario: load(write(s)) equals s (apart from ``source``).
+    """The TOML tables of a scenario, checked against :class:`ScenarioFile`: load(write(s)) equals s.
 
-    The organization is written inline. By default parameters appear only
-    where they differ from the defaults, and built-in plans by name; with
-    ``complete`` every parameter and every plan is written out, so the file
-    reproduces the run even after the defaults or built-in plans change.
+    The organization is written inline. By default parameters and wave
+    fields appear only where they differ from the defaults, and built-in
+    plans by name; with ``complete`` every parameter and every plan is
+    written out, so the file reproduces the run even after the defaults or
+    built-in plans change.
     """
     defaults = ModelParams()
-    params: dict[str, Any] = {}
-    for f in fields(ModelParams):
-        value = getattr(scenario.params, f.name)
-        if f.name != "departments" and (complete or value != getattr(defaults, f.name)):
-            params[f.name] = list(value) if isinstance(value, tuple) else value
-    departments = []
-    for d in scenario.params.departments:
-        row: dict[str, Any] = {"name": d.name, "frontline": d.frontline}
-        if d.customer_share is not None:
-            row["customer_share"] = d.customer_share
-        departments.append(row)
+    params = {
+        f.name: getattr(scenario.params, f.name)
+        for f in fields(ModelParams)
+        if f.name != "departments"
+        and (complete or getattr(scenario.params, f.name) != getattr(defaults, f.name))
+    }
     builtins = builtin_plans()
-    own = {n: p for n, p in scenario.plans.items() if complete or builtins.get(n) != p}
-    out: dict[str, Any] = {
+    own = {n: PlanTable.of(p) for n, p in scenario.plans.items() if complete or builtins.get(n) != p}
+    data: dict[str, Any] = {
         "name": scenario.name,
         "description": scenario.description,
         "budget": scenario.budget,
         "weeks": scenario.weeks,
+        "cut_at_horizon": scenario.cut_at_horizon,
+        "params": params,
+        "organization": {"departments": [dataclasses.asdict(d) for d in scenario.params.departments]},
     }
-    if scenario.cut_at_horizon:
-        out["cut_at_horizon"] = True
     if scenario.seeds == tuple(range(len(scenario.seeds))):
-        out["n_seeds"] = len(scenario.seeds)
+        data["n_seeds"] = len(scenario.seeds)
     else:
-        out["seeds"] = list(scenario.seeds)
-    if own:
-        out["compare"] = list(scenario.plans)
-        out["plans"] = {n: plan_to_dict(p) for n, p in own.items()}
-    else:
-        out["plans"] = list(scenario.plans)
-    if params:
-        out["params"] = params
-    out["organization"] = {"departments": departments}
-    return out
-
-
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """A plan as its TOML table (the format of ``scenarios/builtin/plans.toml``)."""
-    defaults = {"departments": "all", "roles": list(ROLE_NAMES), "mechanisms": {}, "every": 0}
-    waves = []
-    for wave in plan.waves:
-        row: dict[str, Any] = {}
-        for key in WAVE_FIELDS:
-            value = getattr(wave, key)
-            value = list(value) if isinstance(value, tuple) else value
-            value = dict(value) if key == "mechanisms" else value
-            value = dataclasses.asdict(value) if isinstance(value, Gate) else value
-            if value is None or (key in defaults and value == defaults[key]):
-                continue
-            row[key] = value
-        waves.append(row)
-    return {"description": plan.description, "waves": waves}
+        data["seeds"] = list(scenario.seeds)
+    data |= {"compare": list(scenario.plans), "plans": own} if own else {"plans": list(scenario.plans)}
+    file = check(ScenarioFile, data, scenario.source)
+    return file.model_dump(mode="json", exclude_none=True, exclude_defaults=not complete)
 
 
 def scenario_to_toml(scenario: Scenario, header: str = "", complete: bool = False) -> str:

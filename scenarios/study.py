@@ -6,11 +6,11 @@ The command line (:mod:`scenarios.commands`) and other layers call
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 from scenarios.comparison import Comparison, compare
 from scenarios.explain import (
@@ -23,10 +23,12 @@ from scenarios.explain import (
     write_explanation,
 )
 from scenarios.figures import MAIN_FIGURE, PAIRS_FIGURE, pairs_figure, write_figures
-from scenarios.outputs import atomic_folder, write_table, write_versions
+from scenarios.outputs import atomic_folder, code_version, versions, write_versions
+from scenarios.progress import progress as progress_of
 from scenarios.report import report_markdown
 from scenarios.runner import RunResult, budget_fits, run_many
 from scenarios.scenario import Scenario, horizon_notes, scenario_to_toml
+from scenarios.tidy import RUN_COLUMNS, WEEKLY_KEYS, run_row, tidy_weekly, write_parquet
 from scenarios.verdict import ALPHA, MIN_EFFECT
 from sim import Plan
 
@@ -79,7 +81,7 @@ def run_study(
     workers : int, optional
         Local worker processes (default: CPU count).
     progress : bool
-        Show a tqdm progress bar on stderr.
+        Report progress on stderr (a bar on a terminal, plain lines otherwise).
     min_effect : float
         Smallest difference in P(tip) (or final share) the verdict calls a difference.
     attribute : bool
@@ -98,7 +100,7 @@ def run_study(
     }
     notes += [f"note: {text}" for text in cannot_spend.values()]
     total = len(plans) * len(scenario.seeds)
-    with tqdm(total=total, desc=f"{scenario.name}", unit="run", disable=not progress, leave=False) as bar:
+    with progress_of(total, scenario.name, enabled=progress) as bar:
         results = run_many(
             scenario.params, plans, scenario.seeds, scenario.weeks, workers=workers, progress=bar.update
         )
@@ -133,9 +135,7 @@ def attribute_top_two(study: Study, workers: int | None, progress: bool) -> Expl
             f"run blueline explain {first.name} {second.name} with fewer seeds"
         )
         return None
-    with tqdm(
-        total=cells * len(scenario.seeds), desc="attribution", unit="run", disable=not progress, leave=False
-    ) as bar:
+    with progress_of(cells * len(scenario.seeds), "attribution", enabled=progress) as bar:
         return explain(scenario, first, second, workers=workers, progress=bar.update)
 
 
@@ -161,6 +161,57 @@ def weekly_table(results: list[RunResult]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def run_label(scenario: Scenario, plan: str, seed: int) -> str:
+    """A compare run's id in the shared schema: scenario, plan and seed."""
+    return f"{scenario.name}/{plan}/{seed}"
+
+
+def tidy_tables(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The study's runs and weekly tables in the schema shared with sweeps (:mod:`scenarios.tidy`)."""
+    s, version = study.scenario, code_version()
+    runs = pd.DataFrame(
+        [
+            run_row(
+                run_label(s, r["plan"], r["seed"]),
+                r["plan"],
+                r["seed"],
+                s.weeks,
+                {k: v for k, v in r.items() if k not in ("plan", "seed", "expected_spend")},
+                scenario=s.name,
+                budget=s.budget if study.plans[r["plan"]].waves else None,
+                code_version=version,
+                expected_spend=r["expected_spend"],
+            )
+            for r in study.runs.to_dict(orient="records")
+        ]
+    )
+    frames = [
+        tidy_weekly(
+            run_label(s, plan, seed), rows.drop(columns=["plan", "seed", "week"]).to_dict(orient="list")
+        )
+        for (plan, seed), rows in study.weekly.groupby(["plan", "seed"], sort=False)
+    ]
+    return runs, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def write_results(study: Study, folder: Path) -> None:
+    """``runs`` and ``weekly`` as Parquet (with provenance metadata) and CSV."""
+    s = study.scenario
+    metadata = {
+        "kind": "compare",
+        "scenario": s.name,
+        "source": s.source,
+        "seeds": list(s.seeds),
+        "params": dataclasses.asdict(s.params),
+        "scenario_toml": scenario_to_toml(s, complete=True),
+        "versions": versions(),
+    }
+    runs, weekly = tidy_tables(study)
+    for stem, frame, keys in (("runs", runs, RUN_COLUMNS), ("weekly", weekly, WEEKLY_KEYS)):
+        write_parquet(frame, folder / f"{stem}.parquet", keys, metadata)
+        frame.to_csv(folder / f"{stem}.csv", index=False)
+
+
 def write_study(study: Study, out: Path, header: str = "", force: bool = False) -> Path:
     """Write tables, figures, report, echoed scenario and versions; return the main figure's final path.
 
@@ -173,8 +224,7 @@ def write_study(study: Study, out: Path, header: str = "", force: bool = False) 
         f"each plan spending {scenario.budget:,.0f}"
     )
     with atomic_folder(out, force=force) as tmp:
-        write_table(study.runs, tmp, "runs")
-        write_table(study.weekly, tmp, "weekly")
+        write_results(study, tmp)
         study.comparison.table().to_csv(tmp / "comparison.csv", index=False)
         pairs = study.comparison.pairs_table()
         pairs.to_csv(tmp / "pairs.csv", index=False)

@@ -151,18 +151,18 @@ BAD_FILES = {
         'budget = 1\n[plans.x]\n[[plans.x.waves]]\nstart = 0\nduration = 2\ndepartments = ["nope"]\n',
         "plans.x.waves[0].departments: unknown department 'nope'",
     ),
-    "negative_budget": ('budget = -1\nplans = ["rocket"]\n', "budget=-1: must be a number >= 0"),
+    "negative_budget": ('budget = -1\nplans = ["rocket"]\n', "budget=-1: must be >= 0 (currency)"),
     "late_wave": (
         "budget = 1\nweeks = 10\n[plans.x]\n[[plans.x.waves]]\nstart = 12\nduration = 2\n",
         "plans.x.waves[0].start=12: starts after the horizon weeks=10",
     ),
     "no_frontline": (
         'budget = 1\nplans = ["none"]\n[[organization.departments]]\nname = "a"\nfrontline = 0\n',
-        "no frontline staff",
+        "organization.departments[0].frontline=0: must be >= 1 (people)",
     ),
     "unknown_parameter": (
         'budget = 1\nplans = ["none"]\n[params]\nbogus = 1\n',
-        "params.bogus: unknown parameter",
+        "params.bogus: unknown key",
     ),
 }
 
@@ -186,10 +186,10 @@ def test_bad_input_exits_2_with_one_line_and_no_output_folder(case, command, tmp
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--budget", "-3"], "--budget=-3.0: must be a number >= 0"),
+        (["--budget", "-3"], "--budget=-3.0: must be >= 0 (currency)"),
         (["--workers", "0"], "--workers 0: must be a whole number >= 1"),
-        (["--n-seeds", "0"], "--n-seeds 0: must be a whole number >= 1"),
-        (["--weeks", "0"], "--weeks=0: must be a whole number of weeks"),
+        (["--n-seeds", "0"], "--n-seeds 0: must be a whole number in [1, 100,000]"),
+        (["--weeks", "0"], "--weeks=0: must be >= 1 (weeks)"),
         (["--min-effect", "2"], "--min-effect 2: must be a share in [0, 1]"),
     ],
 )

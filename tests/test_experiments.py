@@ -24,6 +24,7 @@ from experiments.sweep import run_sweep
 from experiments.tipping import critical_budget, critical_table, tipping_table
 from scenarios.cli import main
 from scenarios.comparison import compare
+from scenarios.tidy import swept_columns, whole_organization
 
 TINY = """
 description = "tiny sweep for the tests"
@@ -75,8 +76,9 @@ def test_sweep_rows_identical_with_one_process_two_processes_and_dask(tmp_path: 
     summary, weekly = frames["one"]
     assert len(summary) == 16 and summary["run_id"].is_unique
     assert set(summary["plan"]) == {"pilot", "rocket"} and set(summary["seed"]) == {0, 1}
-    assert {"budget", "silo_strength", "code_version", "tipped", "final_above_line"} <= set(summary)
-    assert len(weekly) == 16 * 13  # week 0 to week 12 of each run
+    assert {"budget_currency", "swept", "code_version", "tipped", "final_above_line"} <= set(summary)
+    assert {"budget", "silo_strength"} <= set(swept_columns(summary))
+    assert len(whole_organization(weekly)) == 16 * 13  # week 0 to week 12 of each run
     for label in ("two", "dask"):
         pd.testing.assert_frame_equal(frames[label][0], summary)
         pd.testing.assert_frame_equal(frames[label][1], weekly)
@@ -330,14 +332,14 @@ def test_tipping_quick_table_counts_every_run(
 BAD = {
     "unknown parameter": (
         "[grid]\nbudget = [1000]\nsilo_strenght = [0.5]\n",
-        "grid.silo_strenght: unknown parameter",
+        "grid.silo_strenght: unknown key; did you mean 'silo_strength'?",
     ),
-    "empty grid": ("[grid]\nbudget = []\n", "grid.budget: empty"),
+    "empty grid": ("[grid]\nbudget = []\n", "grid.budget=[]: needs at least 1 item"),
     "empty range": (
         'method = "lhs"\nsamples = 8\n[ranges]\nsilo_strength = [0.9, 0.9]\n',
         "ranges.silo_strength=[0.9, 0.9]: empty range",
     ),
-    "value out of bounds": ("[grid]\nsilo_strength = [0.5, 1.5]\n", "silo_strength=1.5: must lie in [0, 1]"),
+    "value out of bounds": ("[grid]\nsilo_strength = [0.5, 1.5]\n", "grid.silo_strength=1.5: must be <= 1"),
     "sobol too small": (
         'method = "sobol"\nsamples = 2\n[ranges]\nbudget = [0, 1000]\n',
         "samples=2: too small for sobol",

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios.cli import UsageError
 from scenarios.comparison import compare
+from scenarios.inputs import InputError
 from scenarios.plans import builtin_plans
 from scenarios.report import comparison_table
 from scenarios.runner import costing_organization, equal_budget, expected_spend, run_many, run_one
@@ -176,7 +176,7 @@ BAD_INPUTS = {
         'departments = ["marketing"]\n',
         "plans.x.waves[0].departments: unknown department 'marketing'; allowed: 'all' or call_center",
     ),
-    "negative budget": ('budget = -5\nplans = ["pilot"]\n', "budget=-5: must be a number >= 0"),
+    "negative budget": ('budget = -5\nplans = ["pilot"]\n', "budget=-5: must be >= 0 (currency)"),
     "wave after the horizon": (
         'budget = 1\nweeks = 20\ncompare = ["late"]\n[plans.late]\n[[plans.late.waves]]\nstart = 30\nduration = 4\n',
         "plans.late.waves[0].start=30: starts after the horizon weeks=20; allowed: 0 to 19",
@@ -187,21 +187,24 @@ BAD_INPUTS = {
     ),
     "no frontline staff": (
         'budget = 1\nplans = ["none"]\n[[organization.departments]]\nname = "a"\nfrontline = 0\n',
-        "organization.departments: the organization has no frontline staff",
+        "organization.departments[0].frontline=0: must be >= 1 (people)",
     ),
     "unknown parameter": (
         'budget = 1\nplans = ["none"]\n[params]\nsilo_strenght = 0.9\n',
-        "params.silo_strenght: unknown parameter; allowed: span",
+        "params.silo_strenght: unknown key; did you mean 'silo_strength'? allowed: span",
     ),
     "parameter out of range": (
         'budget = 1\nplans = ["none"]\n[params]\nsilo_strength = 1.5\n',
-        "params.silo_strength=1.5: must lie in [0, 1]",
+        "params.silo_strength=1.5: must be <= 1",
     ),
-    "unknown top-level key": ('budget = 1\nplan = ["none"]\n', "plan: unknown key; allowed: name"),
+    "unknown top-level key": (
+        'budget = 1\nplan = ["none"]\n',
+        "plan: unknown key; did you mean 'plans'? allowed: name",
+    ),
     "missing budget": ('plans = ["none"]\n', "budget: missing"),
     "unknown wave key": (
         "budget = 1\n[plans.x]\n[[plans.x.waves]]\nstart = 0\nduration = 4\ncoverag = 0.3\n",
-        "plans.x.waves[0].coverag: unknown key; allowed: start",
+        "plans.x.waves[0].coverag: unknown key; did you mean 'coverage'? allowed: start",
     ),
 }
 
@@ -210,7 +213,7 @@ BAD_INPUTS = {
 def test_bad_scenario_gives_one_line_naming_file_and_field(case, tmp_path):
     text, expected = BAD_INPUTS[case]
     path = write(tmp_path, "bad.toml", text)
-    with pytest.raises((ParameterError, UsageError)) as err:
+    with pytest.raises((ParameterError, InputError)) as err:
         load_scenario(path)
     message = str(err.value)
     assert "\n" not in message
@@ -218,17 +221,18 @@ def test_bad_scenario_gives_one_line_naming_file_and_field(case, tmp_path):
     assert expected in message
 
 
-def test_organization_csv_without_frontline_staff_is_refused(tmp_path):
+def test_organization_csv_reports_every_bad_row_at_once(tmp_path):
     write(tmp_path, "org.csv", "name,frontline\na,0\nb,0\n")
     path = write(tmp_path, "s.toml", 'budget = 1\nplans = ["none"]\norganization = "org.csv"\n')
-    with pytest.raises(
-        ParameterError, match="organization file org.csv: departments: the organization has no"
-    ):
+    with pytest.raises(InputError) as err:
         load_scenario(path)
+    assert err.value.problems == [
+        f"{path}: organization file org.csv: line {n}: frontline=0: must be >= 1 (people)" for n in (2, 3)
+    ]
 
 
 def test_unknown_builtin_name_lists_the_builtins():
-    with pytest.raises(UsageError, match="built-ins: classroom, default"):
+    with pytest.raises(InputError, match="built-ins: classroom, default"):
         load_scenario("nonesuch")
 
 

@@ -1,0 +1,1 @@
+"""``python -m blueline``: the ``blueline`` command line (see :mod:`scenarios.cli`)."""
