@@ -13,12 +13,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from experiments.definition import load_experiment
+from experiments.experiment_file import experiment_file
 from scenarios.cli import main
+from scenarios.scenario_file import ScenarioFile
 
 BAD_NUMBERS = ["12", [0.5], {"a": 1}, True, -1e300, 1e300, math.inf, -math.inf]
 Mutation = tuple[tuple[str, ...], Any]
@@ -156,54 +159,18 @@ FUZZ = settings(
 )
 
 
-@FUZZ
-@given(
-    mutations=st.lists(st.sampled_from(SCENARIO_MUTATIONS), min_size=1, max_size=3),
-    unknown=st.none()
-    | unknown_keys.filter(
-        lambda k: k not in SCENARIO and k not in ("seeds", "compare", "cut_at_horizon", "name")
-    ),
-)
-def test_malformed_scenario_files_get_clean_errors(mutations, unknown, tmp_path_factory, capsys):
-    data = mutated(SCENARIO, mutations, unknown)
-    _run(
-        tmp_path_factory.mktemp("scenario"),
-        "scenario",
-        data,
-        ["compare", "--quiet", "--workers", "1"],
-        capsys,
-    )
+KINDS = {
+    "scenario": (SCENARIO, SCENARIO_MUTATIONS, ScenarioFile.model_fields, "compare"),
+    "experiment": (EXPERIMENT, EXPERIMENT_MUTATIONS, experiment_file().model_fields, "sweep"),
+}
 
 
+@pytest.mark.parametrize("kind", sorted(KINDS))
 @FUZZ
-@given(
-    mutations=st.lists(st.sampled_from(EXPERIMENT_MUTATIONS), min_size=1, max_size=3),
-    unknown=st.none()
-    | unknown_keys.filter(
-        lambda k: (
-            k not in EXPERIMENT
-            and k
-            not in (
-                "name",
-                "ranges",
-                "samples",
-                "sample_seed",
-                "outputs",
-                "scheduler",
-                "params",
-                "quick",
-                "hysteresis",
-                "discover",
-            )
-        )
-    ),
-)
-def test_malformed_experiment_files_get_clean_errors(mutations, unknown, tmp_path_factory, capsys):
-    data = mutated(EXPERIMENT, mutations, unknown)
-    _run(
-        tmp_path_factory.mktemp("experiment"),
-        "experiment",
-        data,
-        ["sweep", "--quiet", "--workers", "1"],
-        capsys,
-    )
+@given(data=st.data())
+def test_malformed_files_get_clean_errors(kind, data, tmp_path_factory, capsys):
+    base, mutations, known, command = KINDS[kind]
+    chosen = data.draw(st.lists(st.sampled_from(mutations), min_size=1, max_size=3), label="mutations")
+    unknown = data.draw(st.none() | unknown_keys.filter(lambda k: k not in known), label="unknown key")
+    bad = mutated(base, chosen, unknown)
+    _run(tmp_path_factory.mktemp(kind), kind, bad, [command, "--quiet", "--workers", "1"], capsys)
