@@ -22,11 +22,13 @@ from sim.interventions import (
     apply_waves,
     compile_plan,
     mechanism_strength,
+    scale_to_budget,
 )
 from sim.ladder import Rung
 from sim.metrics import WeekTally, metric_names, summarize, weekly_metrics
 from sim.organization import FRONTLINE, build_organization, redraw_across
 from sim.params import ModelParams, ParameterError
+from sim.plan_sources import plan_named
 
 ENGINES = ("vectorized", "agents")
 REORGANIZING = ("silo_strength", "p_within")
@@ -43,8 +45,17 @@ class CultureModel(mesa.Model):
     ----------
     params : ModelParams, optional
         The organization and its rules; defaults to ``ModelParams()``.
-    plan : Plan, optional
-        The rollout plan; defaults to no intervention.
+    plan : Plan or str, optional
+        The rollout plan, or the name of an installed one (``"rocket"``, see
+        :mod:`sim.plan_sources`); defaults to no intervention.
+    budget : float, optional
+        Scale the plan to spend this much (currency) over ``budget_weeks``
+        (:func:`sim.interventions.fit_to_budget`); by default it runs as written.
+    budget_weeks : int
+        Horizon the budget is spent over (weeks).
+    model_reporters, agent_reporters, agenttype_reporters : dict, optional
+        Extra :class:`mesa.DataCollector` columns, collected next to the
+        model's own weekly metrics (which :meth:`summary` reads).
     engine : {"vectorized", "agents"}
         ``vectorized`` runs the weekly rule on whole arrays; ``agents`` calls
         every Mesa agent's ``step``. Both draw the same random numbers and
@@ -66,10 +77,15 @@ class CultureModel(mesa.Model):
     def __init__(
         self,
         params: ModelParams | None = None,
-        plan: Plan | None = None,
+        plan: Plan | str | None = None,
         *,
+        budget: float | None = None,
+        budget_weeks: int = 260,
         engine: str = "vectorized",
         rng: Any = None,
+        model_reporters: dict[str, Any] | None = None,
+        agent_reporters: dict[str, Any] | None = None,
+        agenttype_reporters: dict[Any, Any] | None = None,
         **overrides: Any,
     ) -> None:
         super().__init__(rng=rng)
@@ -77,8 +93,11 @@ class CultureModel(mesa.Model):
             raise ParameterError(f"engine={engine!r}: allowed: {', '.join(ENGINES)}")
         self.engine = engine
         self.params = p = (params or ModelParams()).replace(**overrides)
-        self.plan = plan if plan is not None else Plan("none")
+        plan = plan_named(plan) if isinstance(plan, str) else plan if plan is not None else Plan("none")
         self.organization = org = build_organization(p, self.rng)
+        if budget is not None:
+            plan = scale_to_budget(plan, org, budget, p, budget_weeks)
+        self.plan = plan
         self.workforce = dyn.initial_workforce(org, p, self.rng)
         self.customers = cust.initial_customers(org, p, self.rng)
         self.mechanisms_local = np.zeros((org.n_departments, len(LOCAL_BLOCKS)))
@@ -97,8 +116,17 @@ class CultureModel(mesa.Model):
 
         self.tally = WeekTally(revenue=cust.revenue(self.customers))
         self.metrics = self._measure()
+        self.metric_names = metric_names(org)
+        own = {name: partial(_read_metric, name) for name in self.metric_names}
+        clash = sorted(set(own) & set(model_reporters or {}))
+        if clash:
+            raise ParameterError(
+                f"model_reporters: {clash[0]!r} is one of the model's own metrics; choose another name"
+            )
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: partial(_read_metric, name) for name in metric_names(org)}
+            model_reporters={**own, **(model_reporters or {})},
+            agent_reporters=agent_reporters,
+            agenttype_reporters=agenttype_reporters,
         )
         self.running = True
         self.datacollector.collect(self)
@@ -334,7 +362,7 @@ class CultureModel(mesa.Model):
 
     def weekly(self) -> dict[str, list[float]]:
         """The weekly columns collected so far, week 0 first."""
-        return dict(self.datacollector.model_vars)
+        return {name: self.datacollector.model_vars[name] for name in self.metric_names}
 
     def summary(self) -> dict[str, Any]:
         """Per-run results: ``tipped``, ``weeks_to_tip``, final values, totals."""
