@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from mesa.discrete_space import CellAgent
 
 from sim.customers import handoff_blame, pick_server, serve
 from sim.dynamics import drive, leader_signal, next_rung, peer_shares
@@ -28,8 +29,11 @@ def _neighbours(matrix: csr_matrix, i: int) -> np.ndarray:
     return matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]]
 
 
-class Employee(mesa.Agent):
-    """A person in a staff slot; ``rung``, ``education``... read the live state."""
+class Employee(CellAgent):
+    """A person in a staff slot; ``rung``, ``education``... read the live state.
+
+    The person sits in the slot's cell of ``model.grid`` (see :mod:`sim.colleague_grid`).
+    """
 
     model: CultureModel
 

@@ -9,10 +9,12 @@ from typing import Any
 
 import mesa
 import numpy as np
+from mesa.discrete_space import Network
 
 from sim import customers as cust
 from sim import dynamics as dyn
 from sim.agents import Customer, Employee, FrontlineStaff, Manager
+from sim.colleague_grid import colleague_grid
 from sim.interventions import (
     LOCAL_BLOCKS,
     ORG_BLOCKS,
@@ -109,6 +111,7 @@ class CultureModel(mesa.Model):
         self.draws: dict[str, np.ndarray] = {}
         self.signals: dict[str, np.ndarray] = {}
 
+        self._grid: Network | None = None
         self.staff: list[Employee] = [self._new_employee(i) for i in range(org.n_staff)]
         self.customer_agents: list[Customer | None] = [
             Customer(self, c) for c in range(self.customers.capacity)
@@ -134,7 +137,23 @@ class CultureModel(mesa.Model):
     # -- Mesa agents ---------------------------------------------------------
     def _new_employee(self, slot: int) -> Employee:
         kind = FrontlineStaff if self.organization.role[slot] == FRONTLINE else Manager
-        return kind(self, slot)
+        employee = kind(self, slot)
+        if self._grid is not None:
+            employee.cell = self._grid[slot]
+        return employee
+
+    @property
+    def grid(self) -> Network:
+        """The colleague network as a Mesa space, each employee in its slot's cell.
+
+        Built on first use (a sweep that never looks at it does not pay for
+        it), then kept in step: a hire takes the cell of the person replaced.
+        """
+        if self._grid is None:
+            self._grid = colleague_grid(self.organization, self.random)
+            for employee in self.staff:
+                employee.cell = self._grid[employee.slot]
+        return self._grid
 
     @property
     def week(self) -> int:
