@@ -225,7 +225,7 @@ def read_input_file(path: Path, shown: str, kind: str) -> str:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise InputError(f"{shown}: no such {kind} file") from None
+        raise InputError(f"{shown}: no such file") from None
     except OSError as err:
         raise InputError(f"{shown}: cannot read: {err.strerror}") from None
     if stat.S_ISDIR(info.st_mode):

@@ -370,7 +370,7 @@ def test_an_uploaded_scenario_offers_its_own_plans_and_organization():
     ("files", "message"),
     [
         ({"hospital.toml": None}, "hospital.toml: organization file hospital_org.csv: no such file"),
-        ({"s.toml": b"budget = 1\n[params]\nsilo = 2\n"}, "s.toml: params.silo: unknown parameter; allowed:"),
+        ({"s.toml": b"budget = 1\n[params]\nsilo = 2\n"}, "s.toml: params.silo: unknown key;"),
         ({"s.toml": b"budget = "}, "s.toml: malformed TOML"),
         ({"a.toml": b"", "b.toml": b""}, "drop exactly one .toml scenario (found: a.toml, b.toml)"),
         ({"s.toml": b"x" * 1_000_001}, "s.toml: 1,000,001 bytes; the limit is 1,000,000 bytes per file"),

@@ -164,7 +164,9 @@ def test_an_uploaded_scenario_runs_and_a_broken_one_shows_the_one_line_error(pag
         page, {"hospital.toml": b'budget = 80000\ncompare = ["none", "rocket"]\n[params]\nsilo_strengt = 1\n'}
     )
     error = page.locator(".blueline-error")
-    expect(error).to_contain_text("hospital.toml: params.silo_strengt: unknown parameter; allowed:")
+    expect(error).to_contain_text(
+        "hospital.toml: params.silo_strengt: unknown key; did you mean 'silo_strength'?"
+    )
     assert "\n" not in error.inner_text().strip()
     _drop(page, {p.name: p.read_bytes() for p in EXAMPLES.iterdir() if p.suffix in (".toml", ".csv")})
     expect(page.get_by_text("playing hospital.toml")).to_be_visible(timeout=30_000)
