@@ -1,13 +1,14 @@
 """Sweep throughput: runs per second of the default organization on 1 and 2 workers.
 
-Run by hand: ``.venv/bin/python benchmarks/sweep_benchmark.py [--runs 120] [--dask]``.
+Run by hand: ``.venv/bin/python benchmarks/sweep_benchmark.py [--runs 1000] [--dask]``.
 Each measurement is a full sweep into a fresh temporary results folder (worker
 start-up, plan scaling and Parquet writing included): the pilot and the rocket
 at the default scenario's budget, 260 weeks, summary rows only. It reports
-runs per second for each worker count, the scaling from 1 to 2 workers, and
-the time a 1,000-run sweep of the default organization would take on 2 workers
-(target: under 2 minutes on 2 cores), and checks that every executor wrote the
-same rows.
+runs per second for each worker count, the scaling from 1 to 2 workers
+(target: at least 1.8x), and the wall time of a 1,000-run sweep of the
+default organization on 2 workers, start-up included (target: at most 15 s
+on 2 cores), and checks that every executor wrote the same rows. The
+compiled code is loaded from its cache (run any model once before).
 """
 
 from __future__ import annotations
@@ -49,15 +50,15 @@ def timed(
     report = run_sweep(experiment(runs), out, executor, progress=False)
     seconds = time.perf_counter() - start
     rate = report.ran / seconds
-    print(f"{label:>22}: {report.ran} runs in {seconds:6.1f} s = {rate:5.2f} runs/s")
-    return rate, ResultStore(out).read_summary()
+    print(f"{label:>22}: {report.ran} runs in {seconds:6.1f} s wall (start-up included) = {rate:5.1f} runs/s")
+    return rate, ResultStore(out).read_summary().drop(columns="code_version")  # "-dirty" if edited meanwhile
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=120, help="runs per measurement (default 120)")
+    parser.add_argument("--runs", type=int, default=1000, help="runs per measurement (default 1000)")
     parser.add_argument("--dask", action="store_true", help="also time a 2-worker Dask LocalCluster")
     args = parser.parse_args()
     load = os.getloadavg()[0]
@@ -72,12 +73,10 @@ def main() -> None:
         if args.dask:
             _, rows_dask = timed("Dask LocalCluster (2)", DaskExecutor(local_workers=2), args.runs, root)
             pd.testing.assert_frame_equal(rows_one, rows_dask)
-    print(f"scaling 1 -> 2 workers: x{two / one:.2f}")
+    print(f"scaling 1 -> 2 workers: x{two / one:.2f} (target >= 1.8)")
     estimate = 1000 / two
-    verdict = "under" if estimate < 120 else "OVER"
-    print(
-        f"1,000-run sweep of the default org on 2 workers: ~{estimate:.0f} s ({verdict} the 2-minute target)"
-    )
+    verdict = "within" if estimate <= 15 else "OVER"
+    print(f"1,000-run sweep of the default org on 2 workers: {estimate:.1f} s ({verdict} the 15 s target)")
     print("rows identical across executors: yes")
 
 

@@ -12,21 +12,24 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from experiments.definition import BUDGET, Experiment, builtin_experiments, load_experiment
-from experiments.executors import make_executor
-from experiments.sampling import design, largest_params, point_count
-from experiments.store import ResultStore
-from experiments.sweep import SweepReport, experiment_from_manifest, load_results, run_sweep
 from scenarios.commands import add_min_effect, min_effect
 from scenarios.inputs import InputError
 from scenarios.outputs import SWEEP, check_destination, default_output, mark_folder, output_name
 from scenarios.runner import default_workers
 from scenarios.size_guard import estimate, refuse_if_too_big
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from experiments.sweep import SweepReport
+
+# pandas, the store, the executors and the model are imported inside the
+# commands that run something, so `blueline --help` starts fast.
 
 RAW = argparse.RawDescriptionHelpFormatter
 
@@ -144,6 +147,9 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def _experiment(args: argparse.Namespace, default: str, out: Path | None) -> Experiment:
     """The named experiment, else the one already in ``out``, else the built-in default."""
+    from experiments.store import ResultStore
+    from experiments.sweep import experiment_from_manifest
+
     if args.experiment is None and out is not None:
         manifest = ResultStore(out).manifest()
         if manifest is not None:
@@ -164,6 +170,9 @@ def _out(args: argparse.Namespace, experiment: Experiment) -> Path:
 def _sweep(
     args: argparse.Namespace, experiment: Experiment, out: Path, max_runs: int | None = None
 ) -> SweepReport:
+    from experiments.executors import make_executor
+    from experiments.sweep import run_sweep
+
     scheduler = args.scheduler
     if scheduler is None and args.workers is None and args.local_cluster is None:
         scheduler = experiment.scheduler
@@ -184,6 +193,8 @@ def _guard(args: argparse.Namespace, experiment: Experiment, scheduler: str | No
 
     On a cluster the memory checked is this machine's, per run: a fair stand-in for one worker's.
     """
+    from experiments.sampling import largest_params, point_count
+
     runs = point_count(experiment) * len(experiment.seeds) * len(experiment.plans)
     workers = 1 if scheduler else (args.workers or args.local_cluster or default_workers())
     cost = estimate(largest_params(experiment), runs, experiment.weeks, workers)
@@ -191,6 +202,8 @@ def _guard(args: argparse.Namespace, experiment: Experiment, scheduler: str | No
 
 
 def _prepare(args: argparse.Namespace, default: str) -> tuple[Experiment, Path, pd.DataFrame]:
+    from experiments.sweep import load_results
+
     experiment = _experiment(args, default, args.out)
     out = _out(args, experiment)
     _sweep(args, experiment, out)
@@ -312,6 +325,7 @@ def cmd_atlas(args: argparse.Namespace) -> int:
 
 def cmd_hysteresis(args: argparse.Namespace) -> int:
     from experiments.hysteresis import branch_table, folds, plot_hysteresis, step_table
+    from experiments.sweep import load_results
 
     experiment, out, rows = _prepare(args, "hysteresis")
     spec = experiment.hysteresis
@@ -350,7 +364,11 @@ def cmd_hysteresis(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from experiments.sampling import design
     from experiments.sensitivity import morris_indices, plot_sensitivity, sobol_indices
+    from experiments.sweep import load_results
 
     names = [args.experiment] if args.experiment else ["sensitivity-morris", "sensitivity-sobol"]
     root = (
@@ -405,6 +423,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from experiments.discovery import (
         grow_tree,
         leaf_rules,

@@ -54,7 +54,7 @@ class LocalExecutor:
                 yield run_chunk(chunk)
             return
         # import the model once in the forkserver, fork workers from it
-        pool = worker_pool(min(self.workers, len(chunks)), preload=("experiments.runs",))
+        pool = worker_pool(min(self.workers, len(chunks)), preload=("experiments.runs", "sim.model"))
         try:
             # Keep a few chunks queued per worker, not the whole sweep: an interrupted
             # sweep then stops promptly.

@@ -13,7 +13,6 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from experiments.definition import Experiment
 from sim import ModelParams
@@ -89,6 +88,8 @@ def design(experiment: Experiment) -> Design:
 
 
 def _latin_hypercube(problem: dict[str, Any], n: int, seed: int) -> np.ndarray:
+    from scipy.stats import qmc  # slow to import: only when sampling
+
     d = problem["num_vars"]
     try:
         sampler = qmc.LatinHypercube(d, rng=np.random.default_rng(seed))

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from scenarios.worker_pool import stop_pool, worker_pool
-from sim import BudgetFit, CultureModel, ModelParams, Plan, expected_cost, fit_to_budget, scale_to_budget
+from sim.interventions import BudgetFit, Plan, expected_cost, fit_to_budget, scale_to_budget
 from sim.organization import build_organization
+from sim.params import ModelParams
 
 
 @dataclass
@@ -44,6 +45,8 @@ class RunResult:
 
 def run_one(params: ModelParams, plan: Plan, seed: int, weeks: int, keep_weekly: bool = True) -> RunResult:
     """Simulate one plan for ``weeks`` weeks from one seed (vectorized engine)."""
+    from sim.model import CultureModel  # Mesa and numba load with the first run, not with the CLI
+
     model = CultureModel(params, plan, rng=seed)
     model.run(weeks)
     weekly = model.weekly() if keep_weekly else None

@@ -3,7 +3,8 @@
 An agent is a thin view of one slot of the model's state arrays: its
 attributes read the live state. ``step`` is the per-agent rule of MODEL.md,
 written with the same functions (:mod:`sim.dynamics`, :mod:`sim.customers`)
-the vectorized engine applies to whole arrays.
+the compiled engine applies in its loops (:mod:`sim.compiled`); here they
+run as plain Python.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent
 
-from sim.customers import handoff_blame, pick_server, serve
-from sim.dynamics import drive, leader_signal, next_rung, peer_shares
+from sim import customers as cust
+from sim import dynamics as dyn
 from sim.ladder import RUNG_NAMES, Rung
 from sim.params import ROLE_NAMES
 
@@ -83,9 +84,10 @@ class Employee(CellAgent):
     def step(self) -> None:
         """Decide next week's rung from last week's state (MODEL.md, weekly rule)."""
         m, i = self.model, self.slot
-        org, wf, p, s = m.organization, m.workforce, m.params, m.signals
+        org, wf, p, s, o = m.organization, m.workforce, m.numbers, m.signals, m.structure
+        assert s is not None
         inside, across = wf.rung[_neighbours(org.within, i)], wf.rung[_neighbours(org.across, i)]
-        r, b = peer_shares(
+        r, b = dyn.peer_shares(
             np.count_nonzero(inside == Rung.OWN),
             np.count_nonzero(inside == Rung.BLAME),
             np.count_nonzero(across == Rung.OWN),
@@ -94,27 +96,27 @@ class Employee(CellAgent):
             p.cross_blame_weight,
         )
         bosses, team = wf.rung[_neighbours(org.bosses, i)], wf.rung[_neighbours(org.reports, i)]
-        lead = leader_signal(
-            float(bosses.sum()) / org.n_bosses[i],
-            float(team.sum()) / org.n_reports[i],
-            s["results"],
-            s["w_boss"][i],
-            s["w_team"][i],
-            s["w_results"][i],
+        lead = dyn.leader_signal(
+            int(bosses.sum()) / org.n_bosses[i],
+            int(team.sum()) / org.n_reports[i],
+            s.results,
+            o.w_boss[i],
+            o.w_team[i],
+            o.w_results[i],
         )
-        u = drive(
+        u = dyn.drive(
             r,
             b,
             lead,
             wf.education[i],
-            m.mechanism_by_person[i],
+            s.mechanisms[i],
             wf.feedback[i],
             wf.alignment[i],
-            s["outside"][i],
+            o.outside[i],
             wf.resistance[i] + wf.cynicism[i],
             p,
         )
-        self._next_rung = int(next_rung(wf.rung[i], u, m.draws["move"][i], m.draws["mood"][i], p))
+        self._next_rung = int(dyn.next_rung(wf.rung[i], u, s.move[i], s.mood[i], p))
 
     def advance(self) -> None:
         """Adopt the rung decided in :meth:`step` (everyone decides at once)."""
@@ -164,20 +166,23 @@ class Customer(mesa.Agent):
     def step(self) -> None:
         """Maybe deal with a frontline person this week, and learn from it."""
         m, c = self.model, self.slot
-        cb, d, p = m.customers, m.draws, m.params
-        if not d["contact"][c] < p.contact_rate:
+        cb, k, p, org = m.customers, m.contacts, m.numbers, m.organization
+        assert k is not None
+        if not k.contact[c] < p.contact_rate:
             return
-        server = pick_server(m.organization, cb.first[c], d["server"][c])
-        sat, cb.expectation[c], cb.loyalty[c], fb, failed = serve(
+        server = cust.pick_server(
+            org.frontline_start, org.frontline_slots, cb.journey[c, 0], k.server_draw[c]
+        )
+        sat, cb.expectation[c], cb.loyalty[c], fb, failed = cust.serve(
             cb.expectation[c],
             cb.loyalty[c],
             cb.value[c],
             m.workforce.rung[server],
             m.workforce.performance[server],
-            handoff_blame(cb.journey[c], m.handoff_blame),
-            d["fail"][c],
-            d["recover"][c],
-            d["noise"][c],
+            cust.handoff_blame(cb.journey[c], k.blame_share),
+            k.fail[c],
+            k.recover[c],
+            k.noise[c],
             p,
         )
         m.record_contact(c, server, sat, fb, failed)

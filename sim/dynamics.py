@@ -1,27 +1,27 @@
 """The weekly rule for employees, as pure functions (arrays in, arrays out).
 
 The arithmetic here (:func:`peer_shares`, :func:`leader_signal`,
-:func:`drive`, :func:`next_rung`) accepts numpy arrays or plain scalars, so
-the vectorised engine, each Mesa agent and the mean field run the very same
-formula: a term added to the rule reaches every engine.
+:func:`drive`, :func:`next_rung`, :func:`leave_probability`...) accepts
+numpy arrays or plain scalars and is marked :func:`~sim.kernels.kernel`, so
+each Mesa agent, the compiled engine and the mean field run the very same
+formula: a term added to the rule reaches every engine. ``p`` is a
+:class:`ModelParams` or its numeric view ``ModelParams.numbers``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.special import ndtr
 
+from sim.kernels import kernel
 from sim.ladder import TOP, Rung
 from sim.organization import EXECUTIVE, FRONTLINE, Organization
 from sim.params import ModelParams
 
 
-@dataclass
-class Workforce:
-    """The changing state of every staff slot (arrays of length n_staff).
+class Workforce(NamedTuple):
+    """The changing state of every staff slot (arrays of length n_staff, updated in place).
 
     Attributes
     ----------
@@ -69,6 +69,7 @@ def initial_workforce(org: Organization, params: ModelParams, rng: np.random.Gen
     )
 
 
+@kernel
 def peer_shares(
     own_within: Any,
     blame_within: Any,
@@ -85,13 +86,6 @@ def peer_shares(
     r = (own_within + own_across) / degree
     b = (blame_within + cross_blame_weight * blame_across) / degree
     return r, b
-
-
-def peer_counts(org: Organization, rung: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Each person's colleagues at OWN and at BLAME: inside, inside, across, across."""
-    own_blame = np.stack([rung == Rung.OWN, rung == Rung.BLAME], axis=1).astype(np.float64)
-    inside, outside = org.within @ own_blame, org.across @ own_blame
-    return inside[:, 0], inside[:, 1], outside[:, 0], outside[:, 1]
 
 
 def leader_weights(org: Organization, p: ModelParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -120,6 +114,7 @@ def leader_weights_by_role(role: Any, has_bosses: Any, p: ModelParams) -> tuple[
     return boss / safe, team / safe, results / safe
 
 
+@kernel
 def leader_signal(
     boss_rung: Any, team_rung: Any, results: Any, w_boss: Any, w_team: Any, w_results: Any
 ) -> Any:
@@ -133,12 +128,6 @@ def leader_signal(
     return w_boss * boss_rung / TOP + w_team * team_rung / TOP + w_results * results + 0.5 * neutral
 
 
-def leader_rungs(org: Organization, rung: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean rung of each person's bosses and of the people they lead."""
-    height = rung.astype(np.float64)
-    return (org.bosses @ height) / org.n_bosses, (org.reports @ height) / org.n_reports
-
-
 def outside_push(org: Organization, p: ModelParams) -> np.ndarray:
     """Drive from outside the organization: ``push`` on all, the board's commitment on executives."""
     return np.asarray(outside_push_by_role(org.role, p))
@@ -149,6 +138,7 @@ def outside_push_by_role(role: Any, p: ModelParams) -> Any:
     return p.push + p.board_commitment * (np.asarray(role) == EXECUTIVE)
 
 
+@kernel
 def drive(
     r: Any,
     b: Any,
@@ -159,7 +149,7 @@ def drive(
     alignment: Any,
     outside: Any,
     threshold: Any,
-    p: ModelParams,
+    p: Any,
 ) -> Any:
     """The drive u of MODEL.md; positive pushes a person up the ladder.
 
@@ -182,7 +172,8 @@ def drive(
     )
 
 
-def next_rung(rung: Any, u: Any, draw_move: Any, mood: Any, p: ModelParams) -> Any:
+@kernel
+def next_rung(rung: Any, u: Any, draw_move: Any, mood: Any, p: Any) -> Any:
     """With probability ``adaptability`` move one rung, up or down, as this week's drive says.
 
     This week's drive is u plus a mood shock ``mood_sd * mood`` (a good or a
@@ -195,6 +186,8 @@ def next_rung(rung: Any, u: Any, draw_move: Any, mood: Any, p: ModelParams) -> A
     one rung up or down at random whatever their drive (life happens), so no
     culture is ever uniform. With ``rung_spacing = 0`` and ``drift = 0``
     this is MODEL.md's rule: up if u > 0, down if u < 0.
+
+    Returns the new rung as an integer (array) of the input's shape.
     """
     v = u + p.mood_sd * mood
     up = v > p.rung_spacing * (rung - 1.0)
@@ -206,11 +199,13 @@ def next_rung(rung: Any, u: Any, draw_move: Any, mood: Any, p: ModelParams) -> A
         + 1 * ((draw_move >= a) & (draw_move < a + half))
         - 1 * ((draw_move >= a + half) & (draw_move < a + 2 * half))
     )
-    return np.clip(rung + step, Rung.BLAME, Rung.OWN).astype(np.int8)
+    return np.minimum(np.maximum(rung + step, 0), TOP)
 
 
-def climb_probabilities(u: Any, rung: Any, p: ModelParams) -> tuple[Any, Any]:
+def climb_probabilities(u: Any, rung: Any, p: Any) -> tuple[Any, Any]:
     """Chance of moving up and down one rung this week at drive u: the expectation of :func:`next_rung`."""
+    from scipy.special import ndtr
+
     u = np.asarray(u, dtype=float)
     up_at, down_at = p.rung_spacing * (rung - 1.0), p.rung_spacing * (rung - 2.0)
     if p.mood_sd > 0:
@@ -223,25 +218,27 @@ def climb_probabilities(u: Any, rung: Any, p: ModelParams) -> tuple[Any, Any]:
     return up, down
 
 
+@kernel
 def fade(level: np.ndarray, mechanisms: np.ndarray, decay: float) -> np.ndarray:
     """Training fades at ``decay`` per week, slowed in proportion to mechanisms."""
     return level * (1.0 - decay * (1.0 - mechanisms))
 
 
-def update_cynicism(cynicism: np.ndarray, engaged: np.ndarray, launched: bool, p: ModelParams) -> np.ndarray:
-    """Once a programme is launched, people it has not engaged grow cynical; engaged ones recover.
+@kernel
+def update_cynicism(cynicism: float, engaged: bool, p: Any) -> float:
+    """One person's cynicism next week, once a programme is launched: it grows until they are engaged.
 
     There is no ceiling: the longer a person waits, the more cynical they
-    get (the run's horizon bounds it).
+    get (the run's horizon bounds it); an engaged person sheds
+    ``cynicism_recovery`` of it each week.
     """
-    if not launched:
-        return cynicism
-    return np.where(engaged, cynicism * (1.0 - p.cynicism_recovery), cynicism + p.cynicism_rate)
+    if engaged:
+        return cynicism * (1.0 - p.cynicism_recovery)
+    return cynicism + p.cynicism_rate
 
 
-def leave_probability(
-    rung: np.ndarray, blame_around: np.ndarray, cynicism: np.ndarray, performance: np.ndarray, p: ModelParams
-) -> np.ndarray:
+@kernel
+def leave_probability(rung: Any, blame_around: Any, cynicism: Any, performance: Any, p: Any) -> Any:
     """Weekly chance each person quits.
 
     Anyone may leave (``base_attrition``); SHAME, blaming surroundings (for
@@ -259,14 +256,14 @@ def leave_probability(
     return np.minimum(p.base_attrition + (1.0 + p.talent_mobility * performance) * pushed, 1.0)
 
 
-def market_rung(draw: np.ndarray, p: ModelParams) -> np.ndarray:
+@kernel
+def market_rung(draw: Any, p: Any) -> Any:
     """A newcomer's rung drawn from the labour market (``hire_rung_shares``) by inverse CDF."""
-    edges = np.cumsum(p.hire_rung_shares)[:-1]
-    return np.searchsorted(edges, draw, side="right").astype(np.int8)
+    edges = np.cumsum(np.asarray(p.hire_rung_shares))[:-1]
+    return np.searchsorted(edges, draw, side="right")
 
 
-@dataclass
-class HiringDraws:
+class HiringDraws(NamedTuple):
     """The random numbers one week of hiring uses (drawn for every slot, used for leavers)."""
 
     candidate: np.ndarray
@@ -275,18 +272,22 @@ class HiringDraws:
     resistance: np.ndarray
     performance: np.ndarray
 
-    @classmethod
-    def draw(cls, rng: np.random.Generator, n: int) -> HiringDraws:
-        return cls(rng.random(n), rng.random(n), rng.random(n), rng.standard_normal(n), rng.random(n))
+
+@kernel
+def draw_hiring(rng: np.random.Generator, n: int) -> HiringDraws:
+    """Draw a week of :class:`HiringDraws` for ``n`` slots."""
+    return HiringDraws(rng.random(n), rng.random(n), rng.random(n), rng.standard_normal(n), rng.random(n))
 
 
-def onboarding_strength(block_level: float, p: ModelParams) -> float:
+@kernel
+def onboarding_strength(block_level: float, p: Any) -> float:
     """Recruitment or orientation strength: the organization's own, raised by its building block."""
     return p.onboarding_base + (1.0 - p.onboarding_base) * block_level
 
 
+@kernel
 def hire(
-    wf: Workforce, leavers: np.ndarray, recruitment: float, orientation: float, d: HiringDraws, p: ModelParams
+    wf: Workforce, leavers: np.ndarray, recruitment: float, orientation: float, d: HiringDraws, p: Any
 ) -> None:
     """Replace leavers in place with newcomers from the labour market.
 
@@ -295,15 +296,13 @@ def hire(
     language (the newcomer's education). Nothing copies the department's
     culture: the department socialises newcomers through the weekly rule.
     """
-    if not leavers.any():
-        return
-    idx = np.flatnonzero(leavers)
-    first, second = market_rung(d.candidate[idx], p), market_rung(d.rival[idx], p)
-    wf.rung[idx] = np.where(d.select[idx] < recruitment, np.maximum(first, second), first)
-    wf.education[idx] = orientation
-    wf.alignment[idx] = 0.0
-    wf.resistance[idx] = p.resistance_mean + p.resistance_sd * d.resistance[idx]
-    wf.cynicism[idx] = 0.0
-    wf.engaged[idx] = False
-    wf.feedback[idx] = 0.0
-    wf.performance[idx] = d.performance[idx]
+    for i in np.flatnonzero(leavers):
+        first, second = market_rung(d.candidate[i], p), market_rung(d.rival[i], p)
+        wf.rung[i] = max(first, second) if d.select[i] < recruitment else first
+        wf.education[i] = orientation
+        wf.alignment[i] = 0.0
+        wf.resistance[i] = p.resistance_mean + p.resistance_sd * d.resistance[i]
+        wf.cynicism[i] = 0.0
+        wf.engaged[i] = False
+        wf.feedback[i] = 0.0
+        wf.performance[i] = d.performance[i]

@@ -4,7 +4,7 @@ A :class:`Plan` is a list of :class:`Wave` objects. Nothing here knows a plan
 by name: a pilot and a rocket differ only in their waves' targets, timing,
 staging, coverage and doses. The model compiles a plan against its
 organization into a :class:`Rollout` (which schedules gated stages as the
-run unfolds) and applies it every week (:func:`apply_waves`).
+run unfolds) and applies it every week (:func:`apply_stages`).
 
 Everything a wave does costs money at the model's unit costs
 (``ModelParams.cost_*``): people reached, leadership coaching and building
@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from sim.dynamics import Workforce
+from sim.kernels import kernel
 from sim.organization import FRONTLINE, Organization
 from sim.params import ROLE_NAMES, ModelParams, ParameterError
 
@@ -45,6 +46,8 @@ ORG_BLOCKS = (
 """Organization-wide building blocks: only a wave engaging the executives moves them."""
 
 BLOCKS = LOCAL_BLOCKS + ORG_BLOCKS
+RECRUITMENT, ORIENTATION = ORG_BLOCKS.index("recruitment"), ORG_BLOCKS.index("orientation")
+"""Where the blocks that shape hiring sit among the organization-wide blocks."""
 
 
 def _check_number(where: str, value: Any, lo: float, hi: float, whole: bool = False) -> None:
@@ -312,6 +315,86 @@ def compile_plan(plan: Plan, org: Organization) -> tuple[Stage, ...]:
     return tuple(stages)
 
 
+class StageArrays(NamedTuple):
+    """A compiled plan's stages as arrays (one row per stage), for the weekly kernels.
+
+    ``start`` holds each stage's start week, -1 while a gated stage waits;
+    it is the only field that changes during a run.
+    """
+
+    start: np.ndarray
+    duration: np.ndarray
+    after: np.ndarray
+    every: np.ndarray
+    gate_level: np.ndarray
+    gate_weeks: np.ndarray
+    targets: np.ndarray
+    department_mask: np.ndarray
+    engages_executives: np.ndarray
+    more_than_training: np.ndarray
+    coverage: np.ndarray
+    education: np.ndarray
+    leadership: np.ndarray
+    local_target: np.ndarray
+    org_target: np.ndarray
+    cost_person_week: np.ndarray
+    mechanism_cost_week: np.ndarray
+
+
+def stage_arrays(stages: tuple[Stage, ...], n_staff: int, n_departments: int, p: ModelParams) -> StageArrays:
+    """Lay out stages as :class:`StageArrays` (unit costs resolved against ``p``)."""
+    gates = [s.wave.advance_when for s in stages]
+    return StageArrays(
+        start=np.array([-1 if s.start is None else s.start for s in stages], dtype=np.int64),
+        duration=np.array([s.wave.duration for s in stages], dtype=np.int64),
+        after=np.array([-1 if s.after is None else s.after for s in stages], dtype=np.int64),
+        every=np.array([s.wave.every for s in stages], dtype=np.int64),
+        gate_level=np.array([np.nan if g is None else g.above_line for g in gates], dtype=np.float64),
+        gate_weeks=np.array([0 if g is None else g.max_weeks for g in gates], dtype=np.int64),
+        targets=np.array([s.targets for s in stages], dtype=bool).reshape(len(stages), n_staff),
+        department_mask=np.array([s.department_mask for s in stages], dtype=bool).reshape(
+            len(stages), n_departments
+        ),
+        engages_executives=np.array([s.engages_executives for s in stages], dtype=bool),
+        more_than_training=np.array([s.wave.brings_more_than_training for s in stages], dtype=bool),
+        coverage=np.array([s.wave.coverage for s in stages], dtype=np.float64),
+        education=np.array([s.wave.education for s in stages], dtype=np.float64),
+        leadership=np.array([s.wave.leadership for s in stages], dtype=np.float64),
+        local_target=np.array([s.local_target for s in stages], dtype=np.float64).reshape(
+            len(stages), len(LOCAL_BLOCKS)
+        ),
+        org_target=np.array([s.org_target for s in stages], dtype=np.float64).reshape(
+            len(stages), len(ORG_BLOCKS)
+        ),
+        cost_person_week=np.array([s.person_week_cost(p) for s in stages], dtype=np.float64),
+        mechanism_cost_week=np.array(
+            [s.weekly_cost(s.wave.coverage, p).mechanisms for s in stages], dtype=np.float64
+        ),
+    )
+
+
+@kernel
+def open_gated_stages(st: StageArrays, week: int, above_line_by_department: np.ndarray) -> None:
+    """Open gated stages whose predecessor passed its gate by ``week`` (state of last week), in place."""
+    for i in range(len(st.start)):
+        if st.start[i] >= 0 or st.after[i] < 0:
+            continue
+        before = st.start[st.after[i]]
+        if before < 0 or week < before + max(st.every[i], 1):
+            continue
+        lowest = np.inf
+        for d in np.flatnonzero(st.department_mask[st.after[i]]):
+            lowest = min(lowest, above_line_by_department[d])
+        if lowest >= st.gate_level[i] or week >= before + st.gate_weeks[i]:
+            st.start[i] = week
+
+
+@kernel
+def is_running(st: StageArrays, i: int, week: int) -> bool:
+    """Whether stage ``i`` runs in ``week``."""
+    return 0 <= st.start[i] <= week < st.start[i] + st.duration[i]
+
+
 class Rollout:
     """A compiled plan and its schedule: when each stage started (gated stages as they open).
 
@@ -319,30 +402,28 @@ class Rollout:
     ----------
     stages : tuple of Stage
         From :func:`compile_plan`.
+    arrays : StageArrays
+        The same stages as arrays (:func:`stage_arrays`); ``arrays.start``
+        is the schedule.
     """
 
-    def __init__(self, stages: tuple[Stage, ...]) -> None:
+    def __init__(self, stages: tuple[Stage, ...], arrays: StageArrays) -> None:
         self.stages = stages
-        self.starts = np.array([-1 if s.start is None else s.start for s in stages], dtype=np.int64)
+        self.arrays = arrays
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Start week of each stage (-1 while a gated stage waits)."""
+        return self.arrays.start
 
     def advance(self, week: int, above_line_by_department: np.ndarray) -> None:
         """Open gated stages whose predecessor passed its gate by ``week`` (state of last week)."""
-        for i, stage in enumerate(self.stages):
-            if self.starts[i] >= 0 or stage.after is None:
-                continue
-            before = self.starts[stage.after]
-            gate = stage.wave.advance_when
-            if before < 0 or gate is None or week < before + max(stage.wave.every, 1):
-                continue
-            current = self.stages[stage.after].department_mask
-            reached = above_line_by_department[current].min() >= gate.above_line
-            if reached or week >= before + gate.max_weeks:
-                self.starts[i] = week
+        open_gated_stages(self.arrays, week, above_line_by_department)
 
     def active(self, week: int) -> Iterator[Stage]:
         """The stages running in ``week``."""
-        for start, stage in zip(self.starts, self.stages, strict=True):
-            if 0 <= start <= week < start + stage.wave.duration:
+        for i, stage in enumerate(self.stages):
+            if is_running(self.arrays, i, week):
                 yield stage
 
     @property
@@ -383,43 +464,99 @@ class Spend:
         self.reached += other.reached
 
 
-def build_mechanisms(stage: Stage, coverage: float, local: np.ndarray, orgwide: np.ndarray) -> None:
+@kernel
+def build_blocks(
+    local_target: np.ndarray,
+    org_target: np.ndarray,
+    department_mask: np.ndarray,
+    engages_executives: bool,
+    coverage: float,
+    local: np.ndarray,
+    orgwide: np.ndarray,
+) -> None:
     """Close ``coverage`` of each targeted block's gap, in place.
 
-    Organization-wide blocks move only when the stage engages the executives.
+    Organization-wide blocks move only when the stage engages the
+    executives. A NaN target leaves its block alone.
     """
-    gap = np.nan_to_num(np.maximum(stage.local_target - local[stage.department_mask], 0.0))
-    local[stage.department_mask] += coverage * gap
-    if stage.engages_executives:
-        orgwide += coverage * np.nan_to_num(np.maximum(stage.org_target - orgwide, 0.0))
+    for d in np.flatnonzero(department_mask):
+        for b in range(len(local_target)):
+            gap = local_target[b] - local[d, b]
+            if gap > 0:
+                local[d, b] += coverage * gap
+    if engages_executives:
+        for b in range(len(org_target)):
+            gap = org_target[b] - orgwide[b]
+            if gap > 0:
+                orgwide[b] += coverage * gap
 
 
-def apply_waves(
+def build_mechanisms(stage: Stage, coverage: float, local: np.ndarray, orgwide: np.ndarray) -> None:
+    """:func:`build_blocks` for one :class:`Stage`."""
+    build_blocks(
+        stage.local_target,
+        stage.org_target,
+        stage.department_mask,
+        stage.engages_executives,
+        coverage,
+        local,
+        orgwide,
+    )
+
+
+SPEND_FIELDS = ("people", "coaching", "mechanisms", "reached")
+"""What :func:`apply_stages` returns, in order."""
+
+
+@kernel
+def apply_stages(
     week: int,
-    rollout: Rollout,
+    st: StageArrays,
     wf: Workforce,
-    org: Organization,
+    role: np.ndarray,
     local: np.ndarray,
     orgwide: np.ndarray,
     rng: np.random.Generator,
-    p: ModelParams,
-) -> Spend:
-    """Apply this week's active stages in place and return what they cost."""
-    spend = Spend()
-    for stage in rollout.active(week):
-        w = stage.wave
-        reached = stage.targets & (rng.random(org.n_staff) < w.coverage)
-        wf.education[reached] += w.education * (1.0 - wf.education[reached])
-        lead = reached & (org.role != FRONTLINE)
-        wf.alignment[lead] += w.leadership * (1.0 - wf.alignment[lead])
-        if w.brings_more_than_training:
-            wf.engaged |= reached
-        build_mechanisms(stage, w.coverage, local, orgwide)
-        n = int(reached.sum())
-        spend.reached += n
-        spend.people += n * stage.person_week_cost(p)
-        spend.coaching += int(lead.sum()) * w.leadership * p.cost_coaching_week
-        spend.mechanisms += stage.weekly_cost(w.coverage, p).mechanisms
+    p: Any,
+) -> np.ndarray:
+    """Apply this week's running stages in place; returns the week's spend (``SPEND_FIELDS``).
+
+    Each running stage draws one uniform number per staff slot, in stage order.
+    """
+    spend = np.zeros(len(SPEND_FIELDS))
+    n = len(role)
+    education, alignment, engaged = wf.education, wf.alignment, wf.engaged
+    for i in range(len(st.start)):
+        if not is_running(st, i, week):
+            continue
+        draw = rng.random(n)
+        targets, coverage, dose, lead = st.targets[i], st.coverage[i], st.education[i], st.leadership[i]
+        more = st.more_than_training[i]
+        reached = 0
+        coached = 0
+        for j in range(n):
+            if not (targets[j] and draw[j] < coverage):
+                continue
+            reached += 1
+            education[j] += dose * (1.0 - education[j])
+            if role[j] != FRONTLINE:
+                coached += 1
+                alignment[j] += lead * (1.0 - alignment[j])
+            if more:
+                engaged[j] = True
+        build_blocks(
+            st.local_target[i],
+            st.org_target[i],
+            st.department_mask[i],
+            st.engages_executives[i],
+            st.coverage[i],
+            local,
+            orgwide,
+        )
+        spend[0] += reached * st.cost_person_week[i]
+        spend[1] += coached * st.leadership[i] * p.cost_coaching_week
+        spend[2] += st.mechanism_cost_week[i]
+        spend[3] += reached
     return spend
 
 
@@ -580,12 +717,23 @@ def scale_to_budget(
     return fit_to_budget(plan, org, budget, p or ModelParams(), weeks).plan
 
 
+N_BLOCKS = len(BLOCKS)
+
+
+@kernel
 def mechanism_strength(local: np.ndarray, orgwide: np.ndarray) -> np.ndarray:
     """M per department (and, last, for the executives): mean level of all 12 blocks.
 
     Executives see the organization-wide blocks and the average of the
     departments' local ones.
     """
-    per_dept = local.sum(axis=1) + orgwide.sum()
-    execs = local.mean(axis=0).sum() + orgwide.sum()
-    return np.r_[per_dept, execs] / len(BLOCKS)
+    n_dept, n_local = local.shape
+    org_total = orgwide.sum()
+    out = np.empty(n_dept + 1)
+    for d in range(n_dept):
+        out[d] = (local[d].sum() + org_total) / N_BLOCKS
+    execs = 0.0
+    for b in range(n_local):
+        execs += local[:, b].sum() / max(n_dept, 1)
+    out[n_dept] = (execs + org_total) / N_BLOCKS
+    return out

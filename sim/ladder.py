@@ -25,5 +25,5 @@ class Rung(IntEnum):
 RUNG_NAMES: tuple[str, ...] = tuple(r.name.lower() for r in Rung)
 """Lower-case rung names in ladder order (``blame``, ``shame``, ``justify``, ``own``)."""
 
-TOP = Rung.OWN
-"""The top rung; a rung's height divided by it is the leader signal's scale."""
+TOP = int(Rung.OWN)
+"""The top rung's height (a plain int, for compiled code): a rung's height divided by it is the leader signal's scale."""

@@ -7,39 +7,61 @@ department or role, ``above_line`` (share at OWN) likewise.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from sim.kernels import kernel
 from sim.ladder import RUNG_NAMES, Rung
 from sim.organization import Organization
 from sim.params import ModelParams
 
+TALLY_FIELDS = (
+    "contacts",
+    "failures",
+    "satisfaction",
+    "churned",
+    "arrived",
+    "churned_revenue",
+    "arrived_revenue",
+    "leavers",
+    "top_performers",
+    "top_performer_leavers",
+    "reached",
+    "cost_people",
+    "cost_coaching",
+    "cost_mechanisms",
+    "revenue",
+)
+"""What the weekly processes leave behind for the metrics: a tally is a float array in this order."""
 
-@dataclass
-class WeekTally:
-    """Counts the weekly processes leave behind for the metrics (reset each week)."""
+(
+    CONTACTS,
+    FAILURES,
+    SATISFACTION,
+    CHURNED,
+    ARRIVED,
+    CHURNED_REVENUE,
+    ARRIVED_REVENUE,
+    LEAVERS,
+    TOP_PERFORMERS,
+    TOP_PERFORMER_LEAVERS,
+    REACHED,
+    COST_PEOPLE,
+    COST_COACHING,
+    COST_MECHANISMS,
+    REVENUE,
+) = range(len(TALLY_FIELDS))
 
-    contacts: int = 0
-    failures: int = 0
-    satisfaction: float = float("nan")
-    churned: int = 0
-    arrived: int = 0
-    churned_revenue: float = 0.0
-    arrived_revenue: float = 0.0
-    leavers: int = 0
-    top_performers: int = 0
-    top_performer_leavers: int = 0
-    reached: int = 0
-    cost_people: float = 0.0
-    cost_coaching: float = 0.0
-    cost_mechanisms: float = 0.0
-    revenue: float = 0.0
 
-    @property
-    def cost(self) -> float:
-        return self.cost_people + self.cost_coaching + self.cost_mechanisms
+OWN, BLAME = int(Rung.OWN), int(Rung.BLAME)
+
+
+def new_tally() -> np.ndarray:
+    """An empty week's tally (satisfaction NaN until someone is served)."""
+    tally = np.zeros(len(TALLY_FIELDS))
+    tally[SATISFACTION] = np.nan
+    return tally
 
 
 def _group_columns(org: Organization) -> list[str]:
@@ -78,60 +100,80 @@ def metric_names(org: Organization) -> list[str]:
     return names
 
 
-def weekly_metrics(
-    org: Organization,
+@kernel
+def measure(
+    department: np.ndarray,
+    role: np.ndarray,
+    n_departments: int,
+    cross_degree: np.ndarray,
     rung: np.ndarray,
     education: np.ndarray,
     mechanisms: np.ndarray,
     loyalty: np.ndarray,
     active: np.ndarray,
-    tally: WeekTally,
+    tally: np.ndarray,
     cumulative_cost: float,
-) -> dict[str, float]:
-    """This week's numbers from the state arrays and the week's tally."""
+    out: np.ndarray,
+) -> None:
+    """Write this week's numbers, in :func:`metric_names` order, into ``out``.
+
+    Departments count their frontline and managers; executives are
+    reported by role. Sums run in slot order.
+    """
     n = len(rung)
-    overall = np.bincount(rung, minlength=4) / n
-    out: dict[str, float] = {
-        "above_line": float(overall[Rung.OWN]),
-        "culture_index": float(rung.mean() / Rung.OWN),
-    }
-    out.update(zip((f"share_{r}" for r in RUNG_NAMES), overall.tolist(), strict=True))
-    n_groups = org.n_departments + 1
-    by_dept = np.bincount(org.department * 4 + rung, minlength=4 * n_groups).reshape(n_groups, 4)
-    by_role = np.bincount(org.role.astype(np.int64) * 4 + rung, minlength=12).reshape(3, 4)
-    # departments count their frontline and managers; executives are reported by role
-    counts = np.vstack([by_dept[:-1], by_role])
-    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    table = np.hstack([shares[:, 3:], shares])
-    out.update(zip(_group_columns(org), table.ravel().tolist(), strict=True))
-    n_active = int(active.sum())
-    others = n - tally.top_performers
-    out.update(
-        education=float(education.mean()),
-        mechanisms=float(mechanisms.mean()),
-        cross_silo_blame=float(org.cross_degree[rung == Rung.BLAME].sum()),
-        contacts=float(tally.contacts),
-        failures=float(tally.failures),
-        satisfaction=tally.satisfaction,
-        loyalty=float(loyalty[active].mean()) if n_active else float("nan"),
-        customers=float(n_active),
-        churned=float(tally.churned),
-        new_customers=float(tally.arrived),
-        churned_revenue=tally.churned_revenue,
-        new_revenue=tally.arrived_revenue,
-        revenue=tally.revenue,
-        attrition=float(tally.leavers),
-        high_performer_attrition=float(tally.top_performer_leavers),
-        attrition_rate_top_performers=tally.top_performer_leavers / max(tally.top_performers, 1),
-        attrition_rate_others=(tally.leavers - tally.top_performer_leavers) / max(others, 1),
-        reached=float(tally.reached),
-        cost_people=tally.cost_people,
-        cost_coaching=tally.cost_coaching,
-        cost_mechanisms=tally.cost_mechanisms,
-        cost=tally.cost,
-        cumulative_cost=cumulative_cost,
-    )
-    return out
+    n_groups = n_departments + 3
+    counts = np.zeros((n_groups, 4))
+    height = 0.0
+    blame_ties = 0.0
+    for i in range(n):
+        r = rung[i]
+        height += r
+        if department[i] < n_departments:
+            counts[department[i], r] += 1
+        counts[n_departments + role[i], r] += 1
+        if r == BLAME:
+            blame_ties += cross_degree[i]
+    overall = counts[n_departments:].sum(axis=0)
+    out[0] = overall[OWN] / n
+    out[1] = height / n / OWN
+    for r in range(4):
+        out[2 + r] = overall[r] / n
+    k = 6
+    for g in range(n_groups):
+        size = max(counts[g].sum(), 1.0)
+        out[k] = counts[g, OWN] / size
+        for r in range(4):
+            out[k + 1 + r] = counts[g, r] / size
+        k += 5
+    n_active = 0
+    total_loyalty = 0.0
+    for c in np.flatnonzero(active):
+        n_active += 1
+        total_loyalty += loyalty[c]
+    others = n - tally[TOP_PERFORMERS]
+    out[k] = education.sum() / n
+    out[k + 1] = mechanisms.sum() / n
+    out[k + 2] = blame_ties
+    out[k + 3] = tally[CONTACTS]
+    out[k + 4] = tally[FAILURES]
+    out[k + 5] = tally[SATISFACTION]
+    out[k + 6] = total_loyalty / n_active if n_active else np.nan
+    out[k + 7] = n_active
+    out[k + 8] = tally[CHURNED]
+    out[k + 9] = tally[ARRIVED]
+    out[k + 10] = tally[CHURNED_REVENUE]
+    out[k + 11] = tally[ARRIVED_REVENUE]
+    out[k + 12] = tally[REVENUE]
+    out[k + 13] = tally[LEAVERS]
+    out[k + 14] = tally[TOP_PERFORMER_LEAVERS]
+    out[k + 15] = tally[TOP_PERFORMER_LEAVERS] / max(tally[TOP_PERFORMERS], 1.0)
+    out[k + 16] = (tally[LEAVERS] - tally[TOP_PERFORMER_LEAVERS]) / max(others, 1.0)
+    out[k + 17] = tally[REACHED]
+    out[k + 18] = tally[COST_PEOPLE]
+    out[k + 19] = tally[COST_COACHING]
+    out[k + 20] = tally[COST_MECHANISMS]
+    out[k + 21] = tally[COST_PEOPLE] + tally[COST_COACHING] + tally[COST_MECHANISMS]
+    out[k + 22] = cumulative_cost
 
 
 def tipping(above_line: Sequence[float] | np.ndarray, p: ModelParams) -> tuple[bool, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import fields
 from functools import partial
 from typing import Any
@@ -11,6 +12,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
+from sim import compiled as cw
 from sim import customers as cust
 from sim import dynamics as dyn
 from sim.agents import Customer, Employee, FrontlineStaff, Manager
@@ -21,23 +23,25 @@ from sim.interventions import (
     Plan,
     Rollout,
     Wave,
-    apply_waves,
     compile_plan,
-    mechanism_strength,
     scale_to_budget,
+    stage_arrays,
 )
-from sim.ladder import Rung
-from sim.metrics import WeekTally, metric_names, summarize, weekly_metrics
+from sim.metrics import REVENUE, metric_names, new_tally, summarize
 from sim.organization import FRONTLINE, build_organization, redraw_across
 from sim.params import ModelParams, ParameterError
 from sim.plan_sources import plan_named
 
-ENGINES = ("vectorized", "agents")
+ENGINES = ("compiled", "agents")
+"""``compiled`` decides in compiled loops and runs many weeks per call; ``agents`` calls each Mesa agent."""
+
 REORGANIZING = ("silo_strength", "p_within")
 """Organization parameters a running model can change: they re-draw the cross-department ties."""
 
-TOP_PERFORMERS = 0.8
-"""Performance percentile from which a person counts as a top performer (the top quintile)."""
+ENGINE_ALIASES = {"vectorized": "compiled"}
+"""Former engine names: the vectorized engine became the compiled one."""
+
+TOP_PERFORMERS = cw.TOP_PERFORMERS
 
 
 class CultureModel(mesa.Model):
@@ -56,12 +60,16 @@ class CultureModel(mesa.Model):
     budget_weeks : int
         Horizon the budget is spent over (weeks).
     model_reporters, agent_reporters, agenttype_reporters : dict, optional
-        Extra :class:`mesa.DataCollector` columns, collected next to the
-        model's own weekly metrics (which :meth:`summary` reads).
-    engine : {"vectorized", "agents"}
-        ``vectorized`` runs the weekly rule on whole arrays; ``agents`` calls
-        every Mesa agent's ``step``. Both draw the same random numbers and
-        give identical trajectories.
+        Extra :class:`mesa.DataCollector` columns, collected every week next
+        to the model's own weekly metrics (which :meth:`summary` reads); with
+        any of them the model steps week by week.
+    engine : {"compiled", "agents"}
+        ``compiled`` decides for everyone in compiled loops, and
+        :meth:`run` simulates all its weeks in one compiled call while no
+        one has asked for the Mesa agents; ``agents`` calls every Mesa
+        agent's ``step``. Both draw the same random numbers and give
+        identical trajectories. (``vectorized`` is accepted for
+        ``compiled``.)
     rng : int or numpy Generator, optional
         Seed: one seed fixes a run.
     **overrides
@@ -83,7 +91,7 @@ class CultureModel(mesa.Model):
         *,
         budget: float | None = None,
         budget_weeks: int = 260,
-        engine: str = "vectorized",
+        engine: str = "compiled",
         rng: Any = None,
         model_reporters: dict[str, Any] | None = None,
         agent_reporters: dict[str, Any] | None = None,
@@ -91,10 +99,12 @@ class CultureModel(mesa.Model):
         **overrides: Any,
     ) -> None:
         super().__init__(rng=rng)
+        engine = ENGINE_ALIASES.get(engine, engine)
         if engine not in ENGINES:
             raise ParameterError(f"engine={engine!r}: allowed: {', '.join(ENGINES)}")
         self.engine = engine
-        self.params = p = (params or ModelParams()).replace(**overrides)
+        self._params = p = (params or ModelParams()).replace(**overrides)
+        self.numbers = p.numbers
         plan = plan_named(plan) if isinstance(plan, str) else plan if plan is not None else Plan("none")
         self.organization = org = build_organization(p, self.rng)
         if budget is not None:
@@ -104,37 +114,65 @@ class CultureModel(mesa.Model):
         self.customers = cust.initial_customers(org, p, self.rng)
         self.mechanisms_local = np.zeros((org.n_departments, len(LOCAL_BLOCKS)))
         self.mechanisms_org = np.zeros(len(ORG_BLOCKS))
-        self.rollout = Rollout(compile_plan(self.plan, org))
-        self.cumulative_cost = 0.0
+        stages = compile_plan(self.plan, org)
+        self.rollout = Rollout(stages, stage_arrays(stages, org.n_staff, org.n_departments, p))
+        self.structure = cw.structure(org, p)
+        self.peer_counts = cw.count_peers(self.structure, self.workforce.rung)
+        self._totals = np.zeros(1)
         self.mechanism_by_person = np.zeros(org.n_staff)
-        self.handoff_blame = np.zeros(org.n_departments)
-        self.draws: dict[str, np.ndarray] = {}
-        self.signals: dict[str, np.ndarray] = {}
+        self.signals: cw.WeekSignals | None = None
+        self.contacts: cw.Contacts | None = None
 
         self._grid: Network | None = None
-        self.staff: list[Employee] = [self._new_employee(i) for i in range(org.n_staff)]
-        self.customer_agents: list[Customer | None] = [
-            Customer(self, c) for c in range(self.customers.capacity)
-        ]
+        self._staff: list[Employee] = []
+        self._customer_agents: list[Customer | None] = []
+        self._materialized = False
+        if engine == "agents":
+            self._materialize()
 
-        self.tally = WeekTally(revenue=cust.revenue(self.customers))
-        self.metrics = self._measure()
         self.metric_names = metric_names(org)
+        self._history = np.full((1, len(self.metric_names)), np.nan)
+        tally = new_tally()
+        tally[REVENUE] = cw.total_revenue(self.customers)
+        cw.measure_now(
+            self.structure,
+            self.workforce,
+            self.customers,
+            self.mechanism_by_person,
+            tally,
+            0.0,
+            self._history[0],
+        )
         own = {name: partial(_read_metric, name) for name in self.metric_names}
         clash = sorted(set(own) & set(model_reporters or {}))
         if clash:
             raise ParameterError(
                 f"model_reporters: {clash[0]!r} is one of the model's own metrics; choose another name"
             )
-        self.datacollector = mesa.DataCollector(
+        self._collecting = bool(model_reporters or agent_reporters or agenttype_reporters)
+        if agent_reporters or agenttype_reporters:
+            self._materialize()
+        self._datacollector = mesa.DataCollector(
             model_reporters={**own, **(model_reporters or {})},
             agent_reporters=agent_reporters,
             agenttype_reporters=agenttype_reporters,
         )
         self.running = True
-        self.datacollector.collect(self)
+        if self._collecting:
+            self._datacollector.collect(self)
 
-    # -- Mesa agents ---------------------------------------------------------
+    @property
+    def params(self) -> ModelParams:
+        """The organization's rules; assigning new ones between weeks takes effect the next week."""
+        return self._params
+
+    @params.setter
+    def params(self, value: ModelParams) -> None:
+        self._params = value
+        self.numbers = value.numbers
+        self.structure = cw.structure(self.organization, value)
+
+    # -- Mesa agents: thin views of the state arrays, made when first asked for --------------
     def _new_employee(self, slot: int) -> Employee:
         kind = FrontlineStaff if self.organization.role[slot] == FRONTLINE else Manager
         employee = kind(self, slot)
@@ -155,6 +193,39 @@ class CultureModel(mesa.Model):
                 employee.cell = self._grid[employee.slot]
         return self._grid
 
+    def _materialize(self) -> None:
+        """Create the Mesa agents (from now on every week keeps them in step with the slots)."""
+        if self._materialized:
+            return
+        self._materialized = True
+        self._staff = [self._new_employee(i) for i in range(self.organization.n_staff)]
+        self._customer_agents = [
+            Customer(self, int(c)) if self.customers.active[c] else None
+            for c in range(self.customers.capacity)
+        ]
+
+    @property
+    def staff(self) -> list[Employee]:
+        """One Mesa agent per staff slot (a leaver's agent is replaced by the newcomer's)."""
+        self._materialize()
+        return self._staff
+
+    @property
+    def customer_agents(self) -> list[Customer | None]:
+        """One Mesa agent per customer slot (None for a free slot)."""
+        self._materialize()
+        return self._customer_agents
+
+    @property
+    def agents(self) -> Any:
+        self._materialize()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> Any:
+        self._materialize()
+        return super().agents_by_type
+
     @property
     def week(self) -> int:
         """Weeks simulated so far."""
@@ -170,222 +241,164 @@ class CultureModel(mesa.Model):
         """First week after the last scheduled wave."""
         return self.rollout.last_end
 
+    @property
+    def cumulative_cost(self) -> float:
+        """Spent so far (currency)."""
+        return float(self._totals[0])
+
     # -- the week --------------------------------------------------------------
     def step(self) -> None:
         """One week: waves, decisions, customers, churn and arrivals, people leaving."""
-        org, wf, p = self.organization, self.workforce, self.params
+        o, wf, cb, q = self.structure, self.workforce, self.customers, self.numbers
         week = self.steps - 1
-        self.tally = tally = WeekTally()
-
-        self.rollout.advance(week, self.above_line_by_department())
-        spend = apply_waves(
-            week, self.rollout, wf, org, self.mechanisms_local, self.mechanisms_org, self.rng, p
-        )
-        tally.cost_people, tally.cost_coaching, tally.cost_mechanisms = (
-            spend.people,
-            spend.coaching,
-            spend.mechanisms,
-        )
-        tally.reached = spend.reached
-        self.cumulative_cost += spend.total
-        self.mechanism_by_person = mechanism_strength(self.mechanisms_local, self.mechanisms_org)[
-            org.department
-        ]
-
-        self.signals = self._signals()
-        n = org.n_staff
-        self.draws = {"move": self.rng.random(n), "mood": self.rng.standard_normal(n)}
+        self._reserve(week + 2)
+        tally = new_tally()
+        args = (self.mechanisms_local, self.mechanisms_org, self.rng, q, tally, self._totals)
+        self.signals = s = cw.begin_week(week, o, self.rollout.arrays, wf, cb, self.peer_counts, *args)
+        self.mechanism_by_person = s.mechanisms
         if self.engine == "agents":
-            for agent in self.staff:
+            for agent in self._staff:
                 agent.step()
-            for agent in self.staff:
+            for agent in self._staff:
                 agent.advance()
         else:
-            wf.rung = self._decide_vectorized()
+            cw.decide_all(o, wf, s, q)
+        cw.after_decisions(self.rollout.arrays, wf, s, q)
+        self.contacts = k = cw.begin_contacts(o, wf, cb, self.rng)
+        if self.engine == "agents":
+            for customer in self._customer_agents:
+                if customer is not None:
+                    customer.step()
+        else:
+            cw.serve_all(o, wf, cb, k, q)
+        cw.end_contacts(wf, k, tally)
+        turnover = cw.end_week(
+            o,
+            wf,
+            cb,
+            self.mechanisms_local,
+            self.mechanisms_org,
+            s,
+            self.rng,
+            q,
+            tally,
+            self._totals,
+            self._history[week + 1],
+        )
+        self.customers = turnover.customers
+        if self._materialized:
+            self._follow_turnover(turnover)
+        if self._collecting:
+            self._datacollector.collect(self)
 
-        wf.education = dyn.fade(wf.education, self.mechanism_by_person, p.education_decay)
-        wf.alignment = dyn.fade(wf.alignment, self.mechanism_by_person, p.education_decay)
-        launched = self.rollout.launch_week is not None
-        wf.cynicism = dyn.update_cynicism(wf.cynicism, wf.engaged, launched, p)
+    def _follow_turnover(self, turnover: cw.Turnover) -> None:
+        """Mesa agents leave with the people and customers who left; newcomers get new agents."""
+        for c in np.flatnonzero(turnover.churned):
+            agent = self._customer_agents[c]
+            if agent is not None:
+                agent.remove()
+            self._customer_agents[c] = None
+        self._customer_agents += [None] * (self.customers.capacity - len(self._customer_agents))
+        for c in turnover.arrived:
+            self._customer_agents[c] = Customer(self, int(c))
+        for i in np.flatnonzero(turnover.leavers):
+            self._staff[i].remove()
+            self._staff[i] = self._new_employee(int(i))
 
-        self._serve_customers()
-        self._turn_over_customers()
-        self._turn_over_staff(self.signals["blame"])
-
-        decay = 1.0 - p.mechanism_decay
-        self.mechanisms_local *= decay
-        self.mechanisms_org *= decay
-        self.metrics = self._measure()
-        self.datacollector.collect(self)
+    def record_contact(
+        self, customer: int, server: int, satisfaction: float, feedback: float, failed: bool
+    ) -> None:
+        """Note a customer's contact this week, for feedback to staff and for the metrics."""
+        k = self.contacts
+        assert k is not None
+        k.server[customer] = server
+        k.satisfaction[customer] = satisfaction
+        k.feedback[customer] = feedback
+        k.failed[customer] = failed
 
     def above_line_by_department(self) -> np.ndarray:
         """Share above the line in each department (frontline and managers), now."""
-        org = self.organization
-        size = np.bincount(org.department, minlength=org.n_departments + 1)[:-1]
-        own = np.bincount(
-            org.department, weights=self.workforce.rung == Rung.OWN, minlength=org.n_departments + 1
-        )[:-1]
-        return own / np.maximum(size, 1)
+        return cw.above_line_by_department(self.structure, self.workforce.rung)
 
-    def _signals(self) -> dict[str, np.ndarray]:
-        """Last week's state read once for the week: R, B, the weights of L, results, outside push.
-
-        The agents engine reads its colleagues and leaders itself, through
-        the same functions; B here also drives attrition.
-        """
-        org, p = self.organization, self.params
-        w_boss, w_team, w_results = dyn.leader_weights(org, p)
-        own_in, blame_in, own_x, blame_x = dyn.peer_counts(org, self.workforce.rung)
-        own, blame = dyn.peer_shares(own_in, blame_in, own_x, blame_x, org.degree, p.cross_blame_weight)
-        return {
-            "own": own,
-            "w_boss": w_boss,
-            "w_team": w_team,
-            "w_results": w_results,
-            "results": np.float64(cust.results_signal(self.customers, p)),
-            "outside": dyn.outside_push(org, p),
-            "blame": blame,
-        }
-
-    def _decide_vectorized(self) -> np.ndarray:
-        org, wf, p, s = self.organization, self.workforce, self.params, self.signals
-        r, b = s["own"], s["blame"]
-        boss_rung, team_rung = dyn.leader_rungs(org, wf.rung)
-        lead = dyn.leader_signal(boss_rung, team_rung, s["results"], s["w_boss"], s["w_team"], s["w_results"])
-        u = dyn.drive(
-            r,
-            b,
-            lead,
-            wf.education,
-            self.mechanism_by_person,
-            wf.feedback,
-            wf.alignment,
-            s["outside"],
-            wf.resistance + wf.cynicism,
-            p,
-        )
-        return dyn.next_rung(wf.rung, u, self.draws["move"], self.draws["mood"], p)
-
-    def _serve_customers(self) -> None:
-        org, wf, cb, p = self.organization, self.workforce, self.customers, self.params
-        n = cb.capacity
-        self.draws.update(
-            contact=self.rng.random(n),
-            server=self.rng.random(n),
-            fail=self.rng.random(n),
-            recover=self.rng.random(n),
-            noise=self.rng.standard_normal(n),
-        )
-        blame = np.bincount(org.department, weights=wf.rung == Rung.BLAME, minlength=org.n_departments + 1)
-        size = np.bincount(org.department, minlength=org.n_departments + 1)
-        self.handoff_blame = blame[:-1] / np.maximum(size[:-1], 1)
-        self._server = np.full(n, -1)
-        self._feedback = np.zeros(n)
-        self._satisfaction = np.full(n, np.nan)
-        self._failed = np.zeros(n, dtype=bool)
-        if self.engine == "agents":
-            for agent in self.customer_agents:
-                if agent is not None:
-                    agent.step()
-        else:
-            d = self.draws
-            c = np.flatnonzero(cb.active & (d["contact"] < p.contact_rate))
-            server = cust.pick_server(org, cb.first[c], d["server"][c])
-            sat, cb.expectation[c], cb.loyalty[c], fb, failed = cust.serve(
-                cb.expectation[c],
-                cb.loyalty[c],
-                cb.value[c],
-                wf.rung[server],
-                wf.performance[server],
-                cust.handoff_blame(cb.journey[c], self.handoff_blame),
-                d["fail"][c],
-                d["recover"][c],
-                d["noise"][c],
-                p,
-            )
-            self.record_contact(c, server, sat, fb, failed)
-        served = self._server >= 0
-        count = np.bincount(self._server[served], minlength=org.n_staff)
-        total = np.bincount(self._server[served], weights=self._feedback[served], minlength=org.n_staff)
-        wf.feedback = total / np.maximum(count, 1)
-        self.tally.contacts = int(served.sum())
-        self.tally.failures = int(self._failed.sum())
-        if served.any():
-            self.tally.satisfaction = float(self._satisfaction[served].mean())
-
-    def record_contact(
-        self, customer: Any, server: Any, satisfaction: Any, feedback: Any, failed: Any
-    ) -> None:
-        """Note this week's contact(s) for feedback to staff and for the metrics."""
-        self._server[customer] = server
-        self._satisfaction[customer] = satisfaction
-        self._feedback[customer] = feedback
-        self._failed[customer] = failed
-
-    def _turn_over_customers(self) -> None:
-        p = self.params
-        cust.settle(self.customers, p)
-        before = cust.weekly_revenue(self.customers)
-        left = cust.churn(self.customers, p)
-        for c in np.flatnonzero(left):
-            agent = self.customer_agents[c]
-            if agent is not None:
-                agent.remove()
-            self.customer_agents[c] = None
-        self.customers, arrived = cust.arrive(self.customers, self.organization, p, self.rng)
-        self.customer_agents += [None] * (self.customers.capacity - len(self.customer_agents))
-        for c in arrived:
-            self.customer_agents[c] = Customer(self, int(c))
-        self.tally.churned = int(left.sum())
-        self.tally.churned_revenue = float(before[left].sum())
-        self.tally.arrived = len(arrived)
-        self.tally.arrived_revenue = float(cust.weekly_revenue(self.customers)[arrived].sum())
-        self.tally.revenue = cust.revenue(self.customers)
-
-    def _turn_over_staff(self, blame_around: np.ndarray) -> None:
-        wf, p = self.workforce, self.params
-        n = self.organization.n_staff
-        leave = self.rng.random(n) < dyn.leave_probability(
-            wf.rung, blame_around, wf.cynicism, wf.performance, p
-        )
-        draws = dyn.HiringDraws.draw(self.rng, n)
-        recruitment = dyn.onboarding_strength(self.mechanisms_org[ORG_BLOCKS.index("recruitment")], p)
-        orientation = dyn.onboarding_strength(self.mechanisms_org[ORG_BLOCKS.index("orientation")], p)
-        top = wf.performance >= TOP_PERFORMERS
-        self.tally.leavers = int(leave.sum())
-        self.tally.top_performers = int(top.sum())
-        self.tally.top_performer_leavers = int((leave & top).sum())
-        dyn.hire(wf, leave, recruitment, orientation, draws, p)
-        for i in np.flatnonzero(leave):
-            self.staff[i].remove()
-            self.staff[i] = self._new_employee(int(i))
-
-    def _measure(self) -> dict[str, float]:
-        wf, cb = self.workforce, self.customers
-        return weekly_metrics(
-            self.organization,
-            wf.rung.astype(np.int64),
-            wf.education,
-            self.mechanism_by_person,
-            cb.loyalty,
-            cb.active,
-            self.tally,
-            self.cumulative_cost,
-        )
+    def _reserve(self, rows: int) -> None:
+        """Room for ``rows`` weeks of metrics (grown by doubling)."""
+        if rows > len(self._history):
+            grown = np.full((max(rows, 2 * len(self._history)), self._history.shape[1]), np.nan)
+            grown[: len(self._history)] = self._history
+            self._history = grown
 
     # -- running and results -----------------------------------------------------
     def run(self, weeks: int) -> None:
-        """Simulate ``weeks`` more weeks."""
-        for _ in range(weeks):
-            self.step()
+        """Simulate ``weeks`` more weeks (in one compiled call unless Mesa agents must follow)."""
+        if self.engine == "agents" or self._materialized or self._collecting or weeks <= 0:
+            for _ in range(weeks):
+                self.step()
+            return
+        first = self.steps
+        self._reserve(first + weeks + 1)
+        self.customers = cw.run_weeks(
+            first,
+            weeks,
+            self.structure,
+            self.rollout.arrays,
+            self.workforce,
+            self.customers,
+            self.peer_counts,
+            self.mechanisms_local,
+            self.mechanisms_org,
+            self.rng,
+            self.numbers,
+            self._totals,
+            self._history,
+        )
+        self._advance_clock(weeks)
+
+    def _advance_clock(self, weeks: int) -> None:
+        """Move Mesa's step counter and clock over weeks simulated in one call."""
+        self.steps += weeks
+        schedule: Any = getattr(self, "_default_schedule")  # noqa: B009  (Mesa's clock, restarted after the jump)
+        schedule.stop()
+        self.time += weeks
+        self._default_schedule = mesa.time.EventGenerator(
+            self,
+            self._do_step,
+            mesa.time.Schedule(interval=1.0, start=self.time + 1.0),
+            priority=mesa.time.Priority.HIGH,
+        ).start()
+
+    @property
+    def history(self) -> np.ndarray:
+        """Weekly metrics so far, one row per week (week 0 first), columns ``metric_names``."""
+        return self._history[: self.steps + 1]
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """This week's metrics by name."""
+        return dict(zip(self.metric_names, self._history[self.steps].tolist(), strict=True))
 
     def weekly(self) -> dict[str, list[float]]:
-        """The weekly columns collected so far, week 0 first."""
-        return {name: self.datacollector.model_vars[name] for name in self.metric_names}
+        """The weekly columns so far, week 0 first.
+
+        A missing value is the one ``math.nan`` object, so two runs' columns compare equal as lists.
+        """
+        return {
+            name: [v if v == v else math.nan for v in column.tolist()]
+            for name, column in zip(self.metric_names, self.history.T, strict=True)
+        }
+
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """A Mesa DataCollector holding the weekly columns (filled from the metrics when read)."""
+        dc = self._datacollector
+        if not self._collecting:
+            dc.model_vars.update(self.weekly())
+            dc._collection_steps = [float(w) for w in range(self.steps + 1)]
+        return dc
 
     def summary(self) -> dict[str, Any]:
         """Per-run results: ``tipped``, ``weeks_to_tip``, final values, totals."""
-        return summarize(self.weekly(), self.params, self.last_wave_end)
+        columns = dict(zip(self.metric_names, self.history.T, strict=True))
+        return summarize(columns, self.params, self.last_wave_end)
 
     # -- levers moved mid-run ------------------------------------------------------
     def adjust(self, **changes: Any) -> None:
@@ -414,6 +427,8 @@ class CultureModel(mesa.Model):
         self.params = new
         if any(name in REORGANIZING for name, old, value in moved if old != value):
             self.organization = redraw_across(self.organization, new, self.rng)
+            self.structure = cw.structure(self.organization, new)
+            self.peer_counts = cw.count_peers(self.structure, self.workforce.rung)
         self.lever_moves.extend((self.week, name, old, value) for name, old, value in moved)
 
     def launch(self, wave: Wave) -> None:
@@ -431,8 +446,11 @@ class CultureModel(mesa.Model):
             dataclasses.replace(s, after=None if s.after is None else s.after + offset)
             for s in compile_plan(Plan("launched", (now,)), self.organization)
         )
-        self.rollout.stages = (*self.rollout.stages, *added)
-        self.rollout.starts = np.r_[self.rollout.starts, [-1 if s.start is None else s.start for s in added]]
+        stages = (*self.rollout.stages, *added)
+        org = self.organization
+        arrays = stage_arrays(stages, org.n_staff, org.n_departments, self.params)
+        arrays.start[:offset] = self.rollout.starts  # the plan's stages keep their schedule
+        self.rollout.stages, self.rollout.arrays = stages, arrays
         self.lever_moves.append((self.week, "launch", None, wave))
 
     @property

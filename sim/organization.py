@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from sim.params import ModelParams
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 FRONTLINE, MANAGER, EXECUTIVE = 0, 1, 2
 
@@ -114,6 +117,8 @@ def _random_pairs(
 
 
 def _symmetric(rows: np.ndarray, cols: np.ndarray, n: int) -> sp.csr_matrix:
+    import scipy.sparse as sp
+
     data = np.ones(2 * len(rows))
     m = sp.coo_matrix((data, (np.r_[rows, cols], np.r_[cols, rows])), shape=(n, n)).tocsr()
     m.sum_duplicates()
@@ -130,6 +135,8 @@ def build_organization(params: ModelParams, rng: np.random.Generator) -> Organiz
     ``p_across``. Each frontline person is tied to their manager, every
     manager to every executive, and the executives to each other.
     """
+    import scipy.sparse as sp  # slow to import: only when an organization is built
+
     n_dept = len(params.departments)
     role, dept, members, frontline_groups = [], [], [], []
     manager_of: list[int] = []

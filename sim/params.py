@@ -8,6 +8,7 @@ Numbers are starting defaults calibrated as described in ``docs/ODD.md``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -435,6 +436,36 @@ class ModelParams:
             raise ParameterError(f"{unknown[0]}: unknown parameter; allowed: {', '.join(sorted(known))}")
         changes = {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()}
         return dataclasses.replace(self, **changes)
+
+    @functools.cached_property
+    def numbers(self) -> Any:
+        """The numeric fields as one numpy record (``numbers.w_peer``...): what compiled kernels read.
+
+        Whole-number fields are ints and all others floats whatever the
+        user typed, so compiled code sees one type per field; a record
+        reaches compiled functions by reference, not as dozens of arguments.
+        """
+        import numpy as np  # not at module level: the CLI reads parameters without numpy
+
+        names: list[str] = []
+        formats: list[Any] = []
+        values: list[Any] = []
+        for f in fields(self):
+            if f.name == "departments":
+                continue
+            value = getattr(self, f.name)
+            names.append(f.name)
+            if isinstance(value, tuple):
+                formats.append(("f8", (len(value),)))
+                values.append(tuple(float(v) for v in value))
+            elif isinstance(f.default, int) and not isinstance(f.default, bool):
+                formats.append("i8")
+                values.append(int(value))
+            else:
+                formats.append("f8")
+                values.append(float(value))
+        table = np.array([tuple(values)], dtype=np.dtype({"names": names, "formats": formats}))
+        return table.view(np.recarray)[0]
 
     @property
     def department_names(self) -> tuple[str, ...]:

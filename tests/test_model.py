@@ -65,10 +65,10 @@ def test_different_seeds_differ(small_params):
         (3, {"initial_rung_shares": (0.1, 0.1, 0.2, 0.6), "b2b_share": 0.9}, None),
     ],
 )
-def test_vectorized_and_agent_engines_identical(small_params, seed, changes, plan):
+def test_compiled_and_agent_engines_identical(small_params, seed, changes, plan):
     params = small_params.replace(**changes)
     runs = []
-    for engine in ("vectorized", "agents"):
+    for engine in ("compiled", "agents"):
         m = CultureModel(params, plan, engine=engine, rng=seed)
         m.run(30)
         runs.append(weekly_arrays(m))

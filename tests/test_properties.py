@@ -51,7 +51,7 @@ def test_headcount_is_conserved_and_shares_stay_in_range(case):
 def test_engines_agree_on_random_organizations(case):
     params, plan, seed = case
     runs = []
-    for engine in ("vectorized", "agents"):
+    for engine in ("compiled", "agents"):
         m = CultureModel(params, plan, engine=engine, rng=seed)
         m.run(8)
         runs.append(m.weekly())

@@ -169,8 +169,8 @@ def test_a_term_added_to_the_drive_reaches_the_mean_field_as_it_reaches_the_agen
     """Both engines call dynamics.drive: adding 0.3 to it is a push of 0.3 in each, and changes the path."""
     p = mean_field_world()
 
-    def paths(params):
-        agent = CultureModel(params, rng=0)
+    def paths(params):  # the readable engine: compiled code cannot see a monkeypatch
+        agent = CultureModel(params, engine="agents", rng=0)
         agent.run(30)
         return agent.weekly()["above_line"], mf.trajectory(mf.setting(params, n_classes=12), 30)["above_line"]
 
