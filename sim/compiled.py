@@ -282,9 +282,9 @@ def decide_all(o: Structure, wf: dyn.Workforce, s: WeekSignals, p: Any) -> None:
 
 
 @jit
-def after_decisions(st: iv.StageArrays, wf: dyn.Workforce, s: WeekSignals, p: Any) -> None:
-    """Training fades; once a programme is scheduled, those it has not engaged grow cynical."""
-    launched = (st.start >= 0).any()
+def after_decisions(week: int, st: iv.StageArrays, wf: dyn.Workforce, s: WeekSignals, p: Any) -> None:
+    """Training fades; once a programme has started, those it has not engaged grow cynical."""
+    launched = ((st.start >= 0) & (st.start <= week)).any()
     education, alignment, cynicism, engaged, mechanisms = (
         wf.education,
         wf.alignment,
@@ -504,7 +504,7 @@ def run_weeks(
         tally[mx.SATISFACTION] = np.nan
         s = begin_week(week, o, st, wf, cb, peers, local, orgwide, rng, p, tally, totals)
         decide_all(o, wf, s, p)
-        after_decisions(st, wf, s, p)
+        after_decisions(week, st, wf, s, p)
         k = begin_contacts(o, wf, cb, rng)
         serve_all(o, wf, cb, k, p)
         end_contacts(wf, k, tally)

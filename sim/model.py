@@ -263,7 +263,7 @@ class CultureModel(mesa.Model):
                 agent.advance()
         else:
             cw.decide_all(o, wf, s, q)
-        cw.after_decisions(self.rollout.arrays, wf, s, q)
+        cw.after_decisions(week, self.rollout.arrays, wf, s, q)
         self.contacts = k = cw.begin_contacts(o, wf, cb, self.rng)
         if self.engine == "agents":
             for customer in self._customer_agents:

@@ -5,7 +5,7 @@ import pytest
 
 from scenarios.plans import builtin_plans
 from scenarios.verdict import holm, mcnemar_exact
-from sim import CultureModel, Department, ModelParams, Rung, fit_to_budget
+from sim import CultureModel, Department, ModelParams, Plan, Rung, Wave, fit_to_budget
 from sim.customers import serve
 from sim.organization import EXECUTIVE, build_organization
 
@@ -187,3 +187,12 @@ def test_change_fatigue_decides_between_a_staged_and_a_simultaneous_rollout():
     leaders = ["pilot" if t.only_first > t.only_second else "rocket" for t in tests]
     assert leaders == [winner for *_, winner in cells.values()]
     assert (holm([t.p for t in tests]) < 0.05).all()
+
+
+def test_nobody_grows_cynical_before_the_programme_starts():
+    plan = Plan("late", (Wave(30, 10, coverage=0.3, leadership=0.5, mechanisms={"vision": 0.6}),))
+    model = CultureModel(ModelParams(), plan, rng=2)
+    model.run(30)
+    assert not model.workforce.cynicism.any()
+    model.run(5)
+    assert model.workforce.cynicism.max() > 0
