@@ -4,9 +4,10 @@
 people, colleague ties, memory per run and an estimated time;
 :func:`refuse_if_too_big` stops a job that cannot fit in this machine's
 memory or exceeds :data:`MAX_RUNS`, and one estimated to take longer than
-:data:`LONG_SECONDS` unless allowed. The coefficients were measured on the
-vectorized engine (one core, 2026) and are rough on purpose: they tell a
-ten-minute job from a ten-day one, not a minute from two.
+:data:`LONG_SECONDS` unless allowed. The time coefficients were measured on
+the compiled engine (one core, a loaded machine: the default organization at
+about 0.07 s a run, 100,000 staff at about 8 s) and are rough on purpose:
+they tell a ten-minute job from a ten-day one, not a minute from two.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ BYTES_PER_TIE = 110.0
 """Peak bytes while the colleague network is built (two sparse copies plus the sampling scratch)."""
 BYTES_PER_CUSTOMER = 400.0
 
-SECONDS_PER_WEEK = 7e-3
-SECONDS_PER_TIE_WEEK = 2.5e-8
-SECONDS_PER_PERSON_WEEK = 1e-6
-SECONDS_PER_CUSTOMER_WEEK = 4e-7
+SECONDS_PER_WEEK = 1e-4
+SECONDS_PER_TIE_WEEK = 4e-9
+SECONDS_PER_PERSON_WEEK = 1e-7
+SECONDS_PER_CUSTOMER_WEEK = 3e-8
 
 
 @dataclass(frozen=True)
