@@ -245,12 +245,24 @@ def arrive(
 ) -> tuple[CustomerBase, np.ndarray]:
     """New customers arrive, more of them when loyal customers refer.
 
+    Arrivals reach only the part of the market not yet served (``market_size``
+    times the initial customers): at the initial rates while the customer
+    base is as large as at the start, slowing as the market fills, so an
+    owning culture grows its customer base toward the market, not without end.
+
     Returns the (possibly grown) customer base and the slots of newcomers.
     """
     n_loyal = 0
+    n_active = 0
     for c in np.flatnonzero(cb.active):
         n_loyal += cb.loyalty[c] >= p.loyal_level
-    n_new = rng.poisson(p.arrival_rate * p.n_customers + p.referral_rate * n_loyal)
+        n_active += 1
+    untapped = 0.0
+    if p.market_size > 1.0 and p.n_customers > 0:
+        untapped = max(
+            0.0, (p.market_size * p.n_customers - n_active) / ((p.market_size - 1.0) * p.n_customers)
+        )
+    n_new = rng.poisson((p.arrival_rate * p.n_customers + p.referral_rate * n_loyal) * untapped)
     free = np.flatnonzero(~cb.active)
     if n_new > len(free):
         capacity = len(cb.active)

@@ -271,7 +271,22 @@ class ModelParams:
     arrival_rate: float = _p(
         0.003, "new customers per week per initial customer", "1/week", 0, 1, "customers"
     )
-    referral_rate: float = _p(0.002, "referrals per loyal customer per week", "1/week", 0, 1, "customers")
+    referral_rate: float = _p(
+        0.002,
+        "referrals per loyal customer per week, in a market not yet served",
+        "1/week",
+        0,
+        1,
+        "customers",
+    )
+    market_size: float = _p(
+        3.0,
+        "customers the market holds, in multiples of n_customers (referrals slow as it fills)",
+        "",
+        0,
+        1000,
+        "customers",
+    )
     spend: float = _p(
         100.0,
         "median weekly spend of a single-department customer at loyalty 0.5",
