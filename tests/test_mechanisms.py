@@ -117,9 +117,16 @@ def holds_with_blaming_executives(seeds: int, **changes) -> int:
 
 @pytest.mark.slow
 def test_an_owning_organization_pulls_its_blaming_executives_up():
-    """Leaders are people too: managers and results pull a blaming top team up, unless nobody looks up."""
-    assert holds_with_blaming_executives(6) >= 4
-    assert holds_with_blaming_executives(6, upward_weight=0.0, results_weight=0.0) <= 2
+    """Leaders are people too: an owning organization often pulls a blaming top team up.
+
+    How often depends on how much leaders read those they lead: at the defaults about half the runs
+    hold; with upward_weight 0.6 all do; when nobody looks down (no upward or results reading)
+    the executives hold everyone down.
+    """
+    defaults = holds_with_blaming_executives(8)
+    assert defaults >= 3
+    assert holds_with_blaming_executives(8, upward_weight=0.6) > defaults
+    assert holds_with_blaming_executives(8, upward_weight=0.0, results_weight=0.0) < defaults
 
 
 def test_weak_onboarding_loses_an_owning_culture_to_turnover_strong_onboarding_keeps_it():
@@ -169,24 +176,22 @@ def tipped_by_seed(plan_name: str, budget: float, seeds: int, **changes) -> np.n
 
 
 @pytest.mark.slow
-def test_change_fatigue_decides_between_a_staged_and_a_simultaneous_rollout():
-    """Same ingredients, executives in both: with fatigue the staged pilot loses, without it it wins.
+def test_change_fatigue_turns_a_staged_rollout_into_a_losing_one():
+    """Same ingredients, executives in both, same cell: with fatigue the staged pilot loses, without it it does not.
 
-    Paired by seed (exact McNemar on the discordant seeds), Holm-corrected over the two cells.
+    Paired by seed (exact McNemar on the discordant seeds), Holm-corrected over the two fatigue levels.
     """
-    cells = {
-        "fatigue": (100_000, {"silo_strength": 0.85}, "rocket"),
-        "no fatigue": (40_000, {"silo_strength": 0.6, "cynicism_rate": 0.0}, "pilot"),
-    }
-    tests = [
-        mcnemar_exact(
-            tipped_by_seed("pilot", budget, 30, **changes), tipped_by_seed("rocket", budget, 30, **changes)
+    tests = {
+        cynicism: mcnemar_exact(
+            tipped_by_seed("pilot", 100_000, 30, silo_strength=0.6, cynicism_rate=cynicism),
+            tipped_by_seed("rocket", 100_000, 30, silo_strength=0.6, cynicism_rate=cynicism),
         )
-        for budget, changes, _ in cells.values()
-    ]
-    leaders = ["pilot" if t.only_first > t.only_second else "rocket" for t in tests]
-    assert leaders == [winner for *_, winner in cells.values()]
-    assert (holm([t.p for t in tests]) < 0.05).all()
+        for cynicism in (ModelParams().cynicism_rate, 0.0)
+    }
+    with_fatigue, without = tests.values()
+    adjusted = holm([t.p for t in tests.values()])
+    assert with_fatigue.only_second > with_fatigue.only_first and adjusted[0] < 0.05
+    assert adjusted[1] > 0.05 and abs(without.only_first - without.only_second) <= 3
 
 
 def test_nobody_grows_cynical_before_the_programme_starts():
