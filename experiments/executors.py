@@ -22,6 +22,10 @@ CONNECT_TIMEOUT = 5.0
 """Seconds to wait for a Dask scheduler before giving up."""
 
 
+QUIETED_LOGGERS = ("distributed", "distributed.client", "distributed.comm", "distributed.core", "tornado")
+"""Loggers silenced while a sweep runs on a scheduler: a lost scheduler is reported in one line instead."""
+
+
 class LocalExecutor:
     """Chunks run in ``workers`` local processes (in this process when ``workers`` is 1).
 
@@ -104,7 +108,7 @@ class DaskExecutor:
         self.timeout = timeout
         self.client: Any = None
         self.cluster: Any = None
-        self._log_level: int | None = None
+        self._log_levels: dict[str, int] = {}
 
     @property
     def label(self) -> str:
@@ -151,10 +155,15 @@ class DaskExecutor:
         return self._connected()
 
     def _connected(self) -> DaskExecutor:
-        """Leave a lost scheduler to :meth:`map_chunks`, which says so in one line (the client logs it too)."""
-        client_log = logging.getLogger("distributed.client")
-        self._log_level = client_log.level
-        client_log.setLevel(logging.CRITICAL)
+        """Leave a lost scheduler to :meth:`map_chunks`, which says so in one line.
+
+        Dask and tornado log the lost connection too (a traceback from the
+        comm layer, a reconnect line from the client); they are silenced
+        while the sweep runs and restored after.
+        """
+        self._log_levels = {name: logging.getLogger(name).level for name in QUIETED_LOGGERS}
+        for name in QUIETED_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -162,8 +171,8 @@ class DaskExecutor:
             self.client.close(timeout=self.timeout)
         if self.cluster is not None:
             self.cluster.close(timeout=self.timeout)
-        if self._log_level is not None:
-            logging.getLogger("distributed.client").setLevel(self._log_level)
+        for name, level in self._log_levels.items():
+            logging.getLogger(name).setLevel(level)
 
     def slots(self) -> int:
         threads = self.client.nthreads() if self.client is not None else {}
