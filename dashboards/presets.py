@@ -37,21 +37,21 @@ PRESETS: dict[str, Preset] = {
             "The call center goes first and starts to climb (its line in the top chart). Surrounded "
             "by blaming silos and an executive team still below the line, it is pulled back, and the "
             "departments after it never catch.",
-            Settings(mode="single", plan="frontline_pilot", seed=0),
+            Settings(mode="single", plan="frontline_pilot", seed=3),
         ),
         Preset(
             "the rocket tips",
             "Same organization, same seed, same budget. Left: the pilot, one department at a time. "
             "Right: the rocket, every department and level at once, a booster, then a low sustaining "
             "burn. The rocket crosses the tipping level and stays; the pilot does not.",
-            Settings(mode="side_by_side", plan="frontline_pilot", second_plan="rocket", seed=0),
+            Settings(mode="side_by_side", plan="frontline_pilot", second_plan="rocket", seed=3),
         ),
         Preset(
             "leaders who excuse themselves",
             "Two pilots with the same departments, order and budget. Left: the executives excuse "
             "themselves. Right: the executive team is coached alongside each department and builds "
             "the company-wide systems (rewards, recruitment, measures). Only the right one tips.",
-            Settings(mode="side_by_side", plan="frontline_pilot", second_plan="pilot", seed=4),
+            Settings(mode="side_by_side", plan="frontline_pilot", second_plan="pilot", seed=3),
         ),
         Preset(
             "high silos",

@@ -168,10 +168,11 @@ class Customer(mesa.Agent):
         m, c = self.model, self.slot
         cb, k, p, org = m.customers, m.contacts, m.numbers, m.organization
         assert k is not None
-        if not k.contact[c] < p.contact_rate:
+        j = m.contact_index(c)
+        if j is None:
             return
         server = cust.pick_server(
-            org.frontline_start, org.frontline_slots, cb.journey[c, 0], k.server_draw[c]
+            org.frontline_start, org.frontline_slots, cb.journey[c, 0], k.server_draw[j]
         )
         sat, cb.expectation[c], cb.loyalty[c], fb, failed = cust.serve(
             cb.expectation[c],
@@ -180,9 +181,9 @@ class Customer(mesa.Agent):
             m.workforce.rung[server],
             m.workforce.performance[server],
             cust.handoff_blame(cb.journey[c], k.blame_share),
-            k.fail[c],
-            k.recover[c],
-            k.noise[c],
+            k.fail[j],
+            k.recover[j],
+            k.noise[j],
             p,
         )
-        m.record_contact(c, server, sat, fb, failed)
+        m.record_contact(j, server, sat, fb, failed)

@@ -70,7 +70,7 @@ def structure(org: Organization, params: ModelParams) -> Structure:
     w_boss, w_team, w_results = dyn.leader_weights(org, params)
 
     def csr(m: Any) -> tuple[np.ndarray, np.ndarray]:
-        return m.indptr.astype(np.int64), m.indices.astype(np.int64)
+        return m.indptr.astype(np.int64), m.indices.astype(np.int32)
 
     (wp, wi), (ap, ai), (bp, bi), (rp, ri) = (
         csr(m) for m in (org.within, org.across, org.bosses, org.reports)
@@ -151,7 +151,7 @@ class PeerCounts(NamedTuple):
 def count_peers(o: Structure, rung: np.ndarray) -> PeerCounts:
     """Count everyone's colleagues at OWN and at BLAME from scratch."""
     n = len(rung)
-    counts = np.zeros((n, 4), dtype=np.int64)
+    counts = np.zeros((n, 4), dtype=np.int32)
     for i in range(n):
         counts[i, 0], counts[i, 1], _ = count_at(o.within_ptr, o.within_idx, i, rung)
         counts[i, 2], counts[i, 3], _ = count_at(o.across_ptr, o.across_idx, i, rung)
@@ -167,6 +167,8 @@ def follow_rung_changes(o: Structure, counts: np.ndarray, before: np.ndarray, af
     for j in np.flatnonzero(before != after):
         d_own = (after[j] == Rung.OWN) - (before[j] == Rung.OWN)
         d_blame = (after[j] == Rung.BLAME) - (before[j] == Rung.BLAME)
+        if d_own == 0 and d_blame == 0:
+            continue
         for k in range(o.within_ptr[j], o.within_ptr[j + 1]):
             counts[o.within_idx[k], 0] += d_own
             counts[o.within_idx[k], 1] += d_blame
@@ -300,9 +302,13 @@ def after_decisions(week: int, st: iv.StageArrays, wf: dyn.Workforce, s: WeekSig
 
 
 class Contacts(NamedTuple):
-    """The week's customer draws (one per customer slot) and what each contact left behind."""
+    """The customers served this week (slots, ascending), their draws, and what each contact left behind.
 
-    contact: np.ndarray
+    Every array but ``blame_share`` has one entry per served customer, in the
+    order of ``served``.
+    """
+
+    served: np.ndarray
     server_draw: np.ndarray
     fail: np.ndarray
     recover: np.ndarray
@@ -316,12 +322,21 @@ class Contacts(NamedTuple):
 
 @jit
 def begin_contacts(
-    o: Structure, wf: dyn.Workforce, cb: cust.CustomerBase, rng: np.random.Generator
+    o: Structure, wf: dyn.Workforce, cb: cust.CustomerBase, rng: np.random.Generator, p: Any
 ) -> Contacts:
-    """Draw the week's contacts and read each department's BLAME share (for hand-offs)."""
-    n = len(cb.active)
-    contact, server_draw, fail, recover = rng.random(n), rng.random(n), rng.random(n), rng.random(n)
-    noise = rng.standard_normal(n)
+    """Draw who is served this week, their draws, and read each department's BLAME share (for hand-offs).
+
+    Draws, in order: one uniform per active customer (served when below
+    ``contact_rate``), then for the served the server, failure and recovery
+    uniforms and the quality noise, one array each.
+    """
+    active = np.flatnonzero(cb.active)
+    served = active[rng.random(len(active)) < p.contact_rate]
+    m = len(served)
+    server_draw = rng.random(m)
+    fail = rng.random(m)
+    recover = rng.random(m)
+    noise = rng.standard_normal(m)
     blame = np.zeros(o.n_departments)
     size = np.zeros(o.n_departments)
     for i in range(len(wf.rung)):
@@ -330,31 +345,30 @@ def begin_contacts(
             size[d] += 1
             blame[d] += wf.rung[i] == Rung.BLAME
     return Contacts(
-        contact,
+        served,
         server_draw,
         fail,
         recover,
         noise,
         blame / np.maximum(size, 1.0),
-        np.full(n, -1, dtype=np.int64),
-        np.full(n, np.nan),
-        np.zeros(n),
-        np.zeros(n, dtype=np.bool_),
+        np.full(m, -1, dtype=np.int64),
+        np.full(m, np.nan),
+        np.zeros(m),
+        np.zeros(m, dtype=np.bool_),
     )
 
 
 @jit
 def serve_all(o: Structure, wf: dyn.Workforce, cb: cust.CustomerBase, k: Contacts, p: Any) -> None:
-    """Every customer's contact this week, in slot order (:func:`sim.customers.serve`).
+    """Every served customer's contact this week, in slot order (:func:`sim.customers.serve`).
 
     The same as each :meth:`sim.agents.Customer.step` in turn.
     """
     start, slots, rung, performance = o.frontline_start, o.frontline_slots, wf.rung, wf.performance
-    active, journey, value, expectation, loyalty = cb.active, cb.journey, cb.value, cb.expectation, cb.loyalty
-    for c in range(len(active)):
-        if not (active[c] and k.contact[c] < p.contact_rate):
-            continue
-        server = cust.pick_server(start, slots, journey[c, 0], k.server_draw[c])
+    journey, value, expectation, loyalty = cb.journey, cb.value, cb.expectation, cb.loyalty
+    for j in range(len(k.served)):
+        c = k.served[j]
+        server = cust.pick_server(start, slots, journey[c, 0], k.server_draw[j])
         sat, expectation[c], loyalty[c], fb, failed = cust.serve(
             expectation[c],
             loyalty[c],
@@ -362,15 +376,15 @@ def serve_all(o: Structure, wf: dyn.Workforce, cb: cust.CustomerBase, k: Contact
             rung[server],
             performance[server],
             cust.handoff_blame(journey[c], k.blame_share),
-            k.fail[c],
-            k.recover[c],
-            k.noise[c],
+            k.fail[j],
+            k.recover[j],
+            k.noise[j],
             p,
         )
-        k.server[c] = server
-        k.satisfaction[c] = sat
-        k.feedback[c] = fb
-        k.failed[c] = failed
+        k.server[j] = server
+        k.satisfaction[j] = sat
+        k.feedback[j] = fb
+        k.failed[j] = failed
 
 
 @jit
@@ -382,15 +396,15 @@ def end_contacts(wf: dyn.Workforce, k: Contacts, tally: np.ndarray) -> None:
     contacts = 0
     failures = 0
     satisfaction = 0.0
-    for c in range(len(k.server)):
-        s = k.server[c]
+    for j in range(len(k.server)):
+        s = k.server[j]
         if s < 0:
             continue
-        total[s] += k.feedback[c]
+        total[s] += k.feedback[j]
         count[s] += 1
         contacts += 1
-        failures += k.failed[c]
-        satisfaction += k.satisfaction[c]
+        failures += k.failed[j]
+        satisfaction += k.satisfaction[j]
     wf.feedback[:] = total / np.maximum(count, 1.0)
     tally[mx.CONTACTS] = contacts
     tally[mx.FAILURES] = failures
@@ -422,13 +436,10 @@ def end_week(
 ) -> Turnover:
     """Customers settle, churn and arrive; people leave and are replaced; blocks decay; metrics into ``out``."""
     cust.settle(cb, p)
-    before = np.empty(len(cb.active))
-    for c in range(len(cb.active)):
-        before[c] = cust.account_revenue(cb.spend[c], cb.loyalty[c]) if cb.active[c] else 0.0
     churned = cust.churn(cb, p)
     lost = 0.0
     for gone in np.flatnonzero(churned):
-        lost += before[gone]
+        lost += cust.account_revenue(cb.spend[gone], cb.loyalty[gone])
     cb, arrived_slots = cust.arrive(cb, o.customer_weights, p, rng)
     gained = 0.0
     for new in arrived_slots:
@@ -442,19 +453,21 @@ def end_week(
     n = len(wf.rung)
     leave_draw = rng.random(n)
     leavers = np.zeros(n, dtype=np.bool_)
+    n_leavers = 0
     top = 0
     top_leavers = 0
     rung, blame, cynicism, performance = wf.rung, s.blame, wf.cynicism, wf.performance
     for i in range(n):
         chance = dyn.leave_probability(rung[i], blame[i], cynicism[i], performance[i], p)
         leavers[i] = leave_draw[i] < chance
+        n_leavers += leavers[i]
         if performance[i] >= TOP_PERFORMERS:
             top += 1
             top_leavers += leavers[i]
-    draws = dyn.draw_hiring(rng, n)
+    draws = dyn.draw_hiring(rng, n_leavers)
     recruitment = dyn.onboarding_strength(orgwide[iv.RECRUITMENT], p)
     orientation = dyn.onboarding_strength(orgwide[iv.ORIENTATION], p)
-    tally[mx.LEAVERS] = len(np.flatnonzero(leavers))
+    tally[mx.LEAVERS] = n_leavers
     tally[mx.TOP_PERFORMERS] = top
     tally[mx.TOP_PERFORMER_LEAVERS] = top_leavers
     dyn.hire(wf, leavers, recruitment, orientation, draws, p)
@@ -505,7 +518,7 @@ def run_weeks(
         s = begin_week(week, o, st, wf, cb, peers, local, orgwide, rng, p, tally, totals)
         decide_all(o, wf, s, p)
         after_decisions(week, st, wf, s, p)
-        k = begin_contacts(o, wf, cb, rng)
+        k = begin_contacts(o, wf, cb, rng, p)
         serve_all(o, wf, cb, k, p)
         end_contacts(wf, k, tally)
         cb = end_week(o, wf, cb, local, orgwide, s, rng, p, tally, totals, history[week + 1]).customers

@@ -264,7 +264,7 @@ def market_rung(draw: Any, p: Any) -> Any:
 
 
 class HiringDraws(NamedTuple):
-    """The random numbers one week of hiring uses (drawn for every slot, used for leavers)."""
+    """The random numbers one week of hiring uses: one entry per leaver, in slot order."""
 
     candidate: np.ndarray
     rival: np.ndarray
@@ -275,7 +275,7 @@ class HiringDraws(NamedTuple):
 
 @kernel
 def draw_hiring(rng: np.random.Generator, n: int) -> HiringDraws:
-    """Draw a week of :class:`HiringDraws` for ``n`` slots."""
+    """Draw a week of :class:`HiringDraws` for ``n`` leavers."""
     return HiringDraws(rng.random(n), rng.random(n), rng.random(n), rng.standard_normal(n), rng.random(n))
 
 
@@ -289,20 +289,20 @@ def onboarding_strength(block_level: float, p: Any) -> float:
 def hire(
     wf: Workforce, leavers: np.ndarray, recruitment: float, orientation: float, d: HiringDraws, p: Any
 ) -> None:
-    """Replace leavers in place with newcomers from the labour market.
+    """Replace leavers in place with newcomers from the labour market (``d`` holds one draw per leaver).
 
     Recruitment selects: with probability ``recruitment`` the better of two
     candidates (by rung) is hired. Orientation teaches the common service
     language (the newcomer's education). Nothing copies the department's
     culture: the department socialises newcomers through the weekly rule.
     """
-    for i in np.flatnonzero(leavers):
-        first, second = market_rung(d.candidate[i], p), market_rung(d.rival[i], p)
-        wf.rung[i] = max(first, second) if d.select[i] < recruitment else first
+    for k, i in enumerate(np.flatnonzero(leavers)):
+        first, second = market_rung(d.candidate[k], p), market_rung(d.rival[k], p)
+        wf.rung[i] = max(first, second) if d.select[k] < recruitment else first
         wf.education[i] = orientation
         wf.alignment[i] = 0.0
-        wf.resistance[i] = p.resistance_mean + p.resistance_sd * d.resistance[i]
+        wf.resistance[i] = p.resistance_mean + p.resistance_sd * d.resistance[k]
         wf.cynicism[i] = 0.0
         wf.engaged[i] = False
         wf.feedback[i] = 0.0
-        wf.performance[i] = d.performance[i]
+        wf.performance[i] = d.performance[k]

@@ -122,6 +122,7 @@ class CultureModel(mesa.Model):
         self.mechanism_by_person = np.zeros(org.n_staff)
         self.signals: cw.WeekSignals | None = None
         self.contacts: cw.Contacts | None = None
+        self._served_at: dict[int, int] = {}
 
         self._grid: Network | None = None
         self._staff: list[Employee] = []
@@ -264,8 +265,9 @@ class CultureModel(mesa.Model):
         else:
             cw.decide_all(o, wf, s, q)
         cw.after_decisions(week, self.rollout.arrays, wf, s, q)
-        self.contacts = k = cw.begin_contacts(o, wf, cb, self.rng)
+        self.contacts = k = cw.begin_contacts(o, wf, cb, self.rng, q)
         if self.engine == "agents":
+            self._served_at = {int(c): j for j, c in enumerate(k.served)}
             for customer in self._customer_agents:
                 if customer is not None:
                     customer.step()
@@ -305,16 +307,18 @@ class CultureModel(mesa.Model):
             self._staff[i].remove()
             self._staff[i] = self._new_employee(int(i))
 
-    def record_contact(
-        self, customer: int, server: int, satisfaction: float, feedback: float, failed: bool
-    ) -> None:
-        """Note a customer's contact this week, for feedback to staff and for the metrics."""
+    def contact_index(self, slot: int) -> int | None:
+        """Where the customer in ``slot`` is among this week's served customers (None: not served)."""
+        return self._served_at.get(slot)
+
+    def record_contact(self, j: int, server: int, satisfaction: float, feedback: float, failed: bool) -> None:
+        """Note the ``j``-th served customer's contact this week, for feedback to staff and for the metrics."""
         k = self.contacts
         assert k is not None
-        k.server[customer] = server
-        k.satisfaction[customer] = satisfaction
-        k.feedback[customer] = feedback
-        k.failed[customer] = failed
+        k.server[j] = server
+        k.satisfaction[j] = satisfaction
+        k.feedback[j] = feedback
+        k.failed[j] = failed
 
     def above_line_by_department(self) -> np.ndarray:
         """Share above the line in each department (frontline and managers), now."""

@@ -103,15 +103,15 @@ class ModelParams:
     )
 
     # --- the weekly rule --------------------------------------------------
-    w_peer: float = _p(2.0, "weight of colleagues at OWN (R)", "", 0, 10)
+    w_peer: float = _p(1.5, "weight of colleagues at OWN (R)", "", 0, 10)
     w_blame: float = _p(0.3, "weight of colleagues at BLAME (B)", "", 0, 10)
-    w_lead: float = _p(1.4, "weight of one's leaders' rung (2L - 1): what the people above you do", "", 0, 10)
+    w_lead: float = _p(2.0, "weight of one's leaders' rung (2L - 1): what the people above you do", "", 0, 10)
     w_edu: float = _p(0.8, "weight of education, halved under leaders below the line", "", 0, 10)
     w_mech: float = _p(0.8, "weight of the department's reinforcing mechanisms (M)", "", 0, 10)
     w_cust: float = _p(0.15, "weight of customer feedback (F)", "", 0, 10)
     w_align: float = _p(0.6, "weight of leadership alignment coaching (managers, executives)", "", 0, 10)
     upward_weight: float = _p(
-        0.4,
+        0.65,
         "share of a leader's L read from the people they lead (managers: their team; executives: the managers)",
         "",
         0,
@@ -127,10 +127,10 @@ class ModelParams:
     board_commitment: float = _p(
         0.0, "the board's outside push on the executive team (extra drive of executives)", "drive", -5, 5
     )
-    resistance_mean: float = _p(0.25, "mean personal resistance to change", "drive", -5, 5)
+    resistance_mean: float = _p(0.28, "mean personal resistance to change", "drive", -5, 5)
     resistance_sd: float = _p(0.3, "spread of personal resistance", "drive", 0, 5)
     mood_sd: float = _p(
-        0.15, "spread of the weekly mood shock added to the drive (a good or a bad week)", "drive", 0, 5
+        0.1, "spread of the weekly mood shock added to the drive (a good or a bad week)", "drive", 0, 5
     )
     rung_spacing: float = _p(
         1.5,

@@ -117,16 +117,14 @@ def holds_with_blaming_executives(seeds: int, **changes) -> int:
 
 @pytest.mark.slow
 def test_an_owning_organization_pulls_its_blaming_executives_up():
-    """Leaders are people too: an owning organization often pulls a blaming top team up.
+    """Leaders are people too: an owning organization pulls a blaming top team up in most runs.
 
-    How often depends on how much leaders read those they lead: at the defaults about half the runs
-    hold; with upward_weight 0.6 all do; when nobody looks down (no upward or results reading)
-    the executives hold everyone down.
+    How often depends on how much leaders read those they lead: at the defaults most runs hold
+    (16 of 20 in docs/validation.md); when leaders look down less (upward_weight 0.3) fewer do.
     """
     defaults = holds_with_blaming_executives(8)
-    assert defaults >= 3
-    assert holds_with_blaming_executives(8, upward_weight=0.6) > defaults
-    assert holds_with_blaming_executives(8, upward_weight=0.0, results_weight=0.0) < defaults
+    assert defaults >= 5
+    assert holds_with_blaming_executives(8, upward_weight=0.3) < defaults
 
 
 def test_weak_onboarding_loses_an_owning_culture_to_turnover_strong_onboarding_keeps_it():

@@ -353,7 +353,7 @@ def test_frontline_only_training_fades_while_managers_stay_below_the_line():
             if name == "frontline":
                 assert max(w["above_line.managers"][1:]) <= 0.3
                 assert max(w["education"]) > 0.6
-                assert w["education"][-1] < 0.05 * max(w["education"])
+                assert w["education"][-1] < 0.1 * max(w["education"])  # newcomers' orientation remains
                 assert not m.summary()["tipped"]
         at_week_52[name] = np.mean(finals)
     assert at_week_52["frontline"] < at_week_52["none"] + 0.05
