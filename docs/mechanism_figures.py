@@ -9,7 +9,7 @@ valuable customers leaving first; Granovetter's riot. Writes
 
 Usage::
 
-    .venv/bin/python docs/mechanism_figures.py              # everything (about 30 minutes on 2 cores)
+    .venv/bin/python docs/mechanism_figures.py              # everything (about 5 minutes on 2 idle cores)
     .venv/bin/python docs/mechanism_figures.py --quick      # fewer seeds, to try it out
     .venv/bin/python docs/mechanism_figures.py --only leaders fatigue
 
@@ -105,8 +105,8 @@ def riot_curve(thresholds: tuple[int, ...], weeks: int) -> list[int]:
 class Config:
     def __init__(self, quick: bool, workers: int) -> None:
         self.quick, self.workers = quick, workers
-        self.seeds = list(range(3 if quick else 8))
-        self.many = list(range(6 if quick else 40))
+        self.seeds = list(range(3 if quick else 20))
+        self.many = list(range(6 if quick else 300))
 
 
 def regimes(cfg: Config) -> pd.DataFrame:
@@ -144,7 +144,7 @@ def regimes(cfg: Config) -> pd.DataFrame:
 
 def leaders(cfg: Config) -> pd.DataFrame:
     """P(an all-OWN organization holds) over w_lead x upward_weight, executives starting at OWN or BLAME."""
-    grid = list(itertools.product((Rung.OWN, Rung.BLAME), (0.7, 1.4, 2.8, 4.2), (0.0, 0.2, 0.4, 0.6)))
+    grid = list(itertools.product((Rung.OWN, Rung.BLAME), (1.0, 2.0, 3.0, 4.0), (0.0, 0.3, 0.5, 0.65, 0.8)))
     tasks = [
         (owning_culture_holds, {"seed": s, "executives": ex, "w_lead": wl, "upward_weight": up})
         for ex, wl, up in grid
