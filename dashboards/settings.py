@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 import numpy as np
+from pydantic import Field, InstanceOf, model_validator
 
 from scenarios.plans import builtin_plans
 from scenarios.scenario import Scenario
-from sim import DEFAULT_DEPARTMENTS, Department, ModelParams, ParameterError, Plan, scale_to_budget
+from sim import DEFAULT_DEPARTMENTS, Department, ModelParams, Plan, scale_to_budget
+from sim.declared import Real, Whole, bounds, declared
 from sim.organization import build_organization
-
-Mode = Literal["single", "side_by_side"]
-MODES: tuple[str, ...] = ("single", "side_by_side")
 
 EXTRA_DEPARTMENTS: tuple[Department, ...] = (
     Department("logistics", 40),
@@ -41,92 +39,56 @@ BEHAVIOUR = ("w_peer", "w_blame", "w_lead", "w_edu", "w_mech", "resistance_mean"
 _DEFAULT_PARAMS = ModelParams()
 _builtin_plans = functools.cache(builtin_plans)  # read the TOML once per process
 
-# control ranges on the page: (lo, hi, step); the model's own ranges are wider
-RANGES: dict[str, tuple[float, float, float]] = {
-    "org_size": (0.25, 3.0, 0.25),
-    "n_departments": (1, MAX_DEPARTMENTS, 1),
-    "silo_strength": (0.0, 1.0, 0.01),
-    "budget": (0, 1_000_000, 10_000),
-    "seed": (0, 999, 1),
-    "weeks": (52, 260, 26),
-    "w_peer": (0.0, 3.0, 0.05),
-    "w_blame": (0.0, 3.0, 0.05),
-    "w_lead": (0.0, 3.0, 0.05),
-    "w_edu": (0.0, 3.0, 0.05),
-    "w_mech": (0.0, 3.0, 0.05),
-    "resistance_mean": (-1.0, 1.5, 0.05),
-    "cynicism_rate": (0.0, 0.02, 0.001),
-}
+
+def _control(default: Any, lo: float, hi: float, step: float) -> Any:
+    """A slider: its range on the page (narrower than the model's own) and its step."""
+    return Field(default, ge=lo, le=hi, json_schema_extra={"step": step})
 
 
-@dataclass(frozen=True)
+@declared()
 class Settings:
     """Every control on the page (except playback speed).
 
-    Parameters
-    ----------
-    mode : {"single", "side_by_side"}
-        One plan, or two plans racing on the same organization and seed.
-    plan, second_plan : str
-        Names of built-in plans; ``second_plan`` is used only side by side.
-    budget : float
-        Currency each plan is scaled to spend (see :func:`sim.scale_to_budget`).
-    seed : int
-        Fixes the organization's network, its people and the run.
-    org_size : float
-        Factor on every department's frontline headcount (1 = the default ~334 staff);
-        customers scale with it, so each person serves as many customers.
-    n_departments : int
-        The first ``n`` of the six default departments, then :data:`EXTRA_DEPARTMENTS`.
-    silo_strength, w_peer, w_blame, w_lead, w_edu, w_mech, resistance_mean, cynicism_rate : float
-        The :class:`sim.ModelParams` fields of the same name.
-    weeks : int
-        Horizon: playing stops after this many weeks.
-    scenario : Scenario, optional
-        An uploaded scenario: its organization and parameters replace
-        ``org_size`` and ``n_departments`` (the sliders still act on top), and
-        its plans join the built-in ones.
+    ``mode`` is one plan, or two racing on the same organization and seed
+    (``second_plan`` is used only side by side); plans are built-in ones or
+    the uploaded ``scenario``'s. ``budget`` (currency) is what each plan is
+    scaled to spend; ``seed`` fixes the network, the people and the run.
+    ``org_size`` multiplies every department's frontline (1 = the default
+    ~334 staff; customers scale with it); ``n_departments`` takes the first
+    of the six defaults, then :data:`EXTRA_DEPARTMENTS`. The weights are the
+    :class:`sim.ModelParams` fields of the same name. ``weeks`` is when
+    playing stops. An uploaded ``scenario``'s organization and parameters
+    replace ``org_size`` and ``n_departments`` (the sliders still act on top).
     """
 
-    mode: Mode = "single"
+    mode: Literal["single", "side_by_side"] = "single"
     plan: str = "rocket"
     second_plan: str = "pilot"
-    budget: float = 300_000.0
-    seed: int = 1
-    org_size: float = 1.0
-    n_departments: int = len(DEFAULT_DEPARTMENTS)
-    silo_strength: float = _DEFAULT_PARAMS.silo_strength
-    w_peer: float = _DEFAULT_PARAMS.w_peer
-    w_blame: float = _DEFAULT_PARAMS.w_blame
-    w_lead: float = _DEFAULT_PARAMS.w_lead
-    w_edu: float = _DEFAULT_PARAMS.w_edu
-    w_mech: float = _DEFAULT_PARAMS.w_mech
-    resistance_mean: float = _DEFAULT_PARAMS.resistance_mean
-    cynicism_rate: float = _DEFAULT_PARAMS.cynicism_rate
-    weeks: int = 156
-    scenario: Scenario | None = None
+    budget: Real = _control(300_000.0, 0, 1_000_000, 10_000)
+    seed: Whole = _control(1, 0, 999, 1)
+    org_size: Real = _control(1.0, 0.25, 3.0, 0.25)
+    n_departments: Whole = _control(len(DEFAULT_DEPARTMENTS), 1, MAX_DEPARTMENTS, 1)
+    silo_strength: Real = _control(_DEFAULT_PARAMS.silo_strength, 0.0, 1.0, 0.01)
+    w_peer: Real = _control(_DEFAULT_PARAMS.w_peer, 0.0, 3.0, 0.05)
+    w_blame: Real = _control(_DEFAULT_PARAMS.w_blame, 0.0, 3.0, 0.05)
+    w_lead: Real = _control(_DEFAULT_PARAMS.w_lead, 0.0, 3.0, 0.05)
+    w_edu: Real = _control(_DEFAULT_PARAMS.w_edu, 0.0, 3.0, 0.05)
+    w_mech: Real = _control(_DEFAULT_PARAMS.w_mech, 0.0, 3.0, 0.05)
+    resistance_mean: Real = _control(_DEFAULT_PARAMS.resistance_mean, -1.0, 1.5, 0.05)
+    cynicism_rate: Real = _control(_DEFAULT_PARAMS.cynicism_rate, 0.0, 0.02, 0.001)
+    weeks: Whole = _control(156, 52, 260, 26)
+    scenario: InstanceOf[Scenario] | None = None
 
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ParameterError(f"mode={self.mode!r}: allowed: {', '.join(MODES)}")
+    @model_validator(mode="after")
+    def _known_plans(self) -> Settings:
         known = tuple(self.available_plans())
         for name in ("plan", "second_plan"):
             if getattr(self, name) not in known:
-                raise ParameterError(f"{name}={getattr(self, name)!r}: allowed: {', '.join(known)}")
-        for name, (lo, hi, _) in RANGES.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-                raise ParameterError(f"{name}={value!r}: must be a number in [{lo:g}, {hi:g}]")
-        for name in ("n_departments", "seed", "weeks"):
-            if not float(getattr(self, name)).is_integer():
-                raise ParameterError(f"{name}={getattr(self, name)!r}: must be a whole number")
+                raise ValueError(f"{name}={getattr(self, name)!r}: allowed: {', '.join(known)}")
+        return self
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some controls changed (validated)."""
-        known = {f.name for f in fields(self)}
-        unknown = sorted(set(changes) - known)
-        if unknown:
-            raise ParameterError(f"{unknown[0]}: unknown control; allowed: {', '.join(sorted(known))}")
         return dataclasses.replace(self, **changes)
 
     @property
@@ -171,6 +133,14 @@ class Settings:
             scale_to_budget(every[name], org, float(self.budget), params, int(self.weeks))
             for name in self.plan_names
         )
+
+
+RANGES: dict[str, tuple[float, float, float]] = {
+    name: (*bounds(info), info.json_schema_extra["step"])  # type: ignore[index, misc]
+    for name, info in Settings.__pydantic_fields__.items()  # type: ignore[attr-defined]
+    if isinstance(info.json_schema_extra, dict) and "step" in info.json_schema_extra
+}
+"""Each slider's (low, high, step), read from :class:`Settings`."""
 
 
 def settings_for(scenario: Scenario) -> Settings:

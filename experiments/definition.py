@@ -2,64 +2,40 @@
 
 An experiment names a base scenario, the plans to run, the parameters to vary
 and how (a grid, or ranges sampled by Latin hypercube, Sobol or Morris), the
-seeds run at each point, the horizon and which outputs to keep. The built-in
-experiments live in ``experiments/builtin/``::
+seeds run at each point, the horizon and which outputs to keep; ``[quick]``
+holds what ``--quick`` changes. The built-in experiments live in
+``experiments/builtin/``. Varied names are scalar :class:`sim.ModelParams`
+fields or ``budget`` (the equal budget every plan is scaled to); analyses
+that need settings of their own read a section (``[hysteresis]``,
+``[discover]``).
 
-    description = "one line: what the sweep asks"
-    scenario = "default"          # required: built-in scenario name, or a path (relative to this file)
-    plans = ["pilot", "rocket"]   # default: the scenario's plans
-    seeds = 10                    # seeds per point: a count (0..n-1) or a list; default: the scenario's
-    weeks = 260                   # default: the scenario's horizon
-    outputs = "summary"           # or "weekly" (also keep the per-week table)
-    method = "grid"               # grid | lhs | sobol | morris
-    samples = 64                  # lhs: points; sobol: base size N (power of 2); morris: trajectories
-    sample_seed = 1               # seed of the sampler (lhs, sobol, morris)
-    scheduler = "tcp://host:8786" # optional: run on this Dask cluster
-
-    [params]                      # fixed ModelParams changes on top of the scenario's
-    cynicism_rate = 0.004
-
-    [grid]                        # method = "grid": name = [values]
-    budget = [0, 100000, 200000]
-
-    [ranges]                      # other methods: name = [low, high]
-    silo_strength = [0.5, 0.95]
-
-    [quick]                       # what --quick changes (tables are merged key by key)
-    scenario = "classroom"
-    seeds = 2
-
-Varied names are scalar :class:`sim.ModelParams` fields or ``budget`` (the
-equal budget every plan is scaled to). Two optional tables serve particular
-analyses: ``[hysteresis]`` (a push stepped up then down in one run, see
-:mod:`experiments.hysteresis`) and ``[discover]`` (which plan is compared with
-which, see :mod:`experiments.discovery`).
-
-The file's shape is declared once in :mod:`experiments.experiment_file` (JSON
-Schema: ``blueline schema experiment``); every problem in a file is reported
-at once, one line each naming the file, the field and what is allowed.
+The file's shape is declared once in :mod:`experiments.experiment_file`; its
+keys are listed in ``docs/input-files.md`` (JSON Schema: ``blueline schema
+experiment``). Every problem in a file is reported at once, one line each
+naming the file, the field and what is allowed.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from experiments.experiment_file import SECTIONS, ExperimentFields, Section, experiment_file, quick_keys
-from scenarios.inputs import InputError, check, parse_toml, read_input_file, unknown_key_message
-from scenarios.plans import builtin_plans
+from experiments.experiment_file import (
+    BUDGET,
+    DEFAULT_SAMPLES,
+    SECTIONS,
+    ExperimentFields,
+    Section,
+    experiment_file,
+    sweepable_names,
+)
+from scenarios.inputs import InputError, check, parameter_problems, parse_toml, read_input_file
+from scenarios.plans import builtin_plans, pick_plans
 from scenarios.scenario import Scenario, load_scenario
-from scenarios.scenario_file import ParamsTable
 from sim import ModelParams, ParameterError, Plan
-
-BUDGET = "budget"
-MIN_SAMPLES = {"lhs": 2, "sobol": 4, "morris": 2}
-"""Smallest sample size each method can use (sobol: base size N, also a power of 2; morris: trajectories)."""
-DEFAULT_SAMPLES = 16
 
 
 @dataclass(frozen=True)
@@ -194,36 +170,39 @@ def experiment_from_dict(
     data: dict[str, Any], source: str, name: str, base: Path | None = None, quick: bool = False
 ) -> Experiment:
     """Build an :class:`Experiment` from parsed TOML, applying ``[quick]`` if asked."""
+    file_type = experiment_file()
     quick_table = data.get("quick", {})
-    if isinstance(quick_table, dict):
-        allowed = quick_keys()
-        unknown = [
-            f"{source}: quick.{k}: {unknown_key_message(k, allowed)}" for k in quick_table if k not in allowed
-        ]
-        if unknown:
-            raise InputError(unknown)
     definition = {k: copy.deepcopy(v) for k, v in data.items() if k != "quick"}
-    if quick:
+    if quick and isinstance(quick_table, dict):
         for key, value in quick_table.items():
             if isinstance(value, dict) and isinstance(definition.get(key), dict):
                 definition[key] = {**definition[key], **value}
-            else:
+            elif key in file_type.model_fields:
                 definition[key] = copy.deepcopy(value)
     where = f"{source} (quick)" if quick else source
-    file = check(experiment_file(), {**definition, "quick": quick_table}, where)
+    file = check(file_type, {**definition, "quick": quick_table}, where)
     scenario = _scenario(file.scenario, where, base)
     problems: list[str] = []
-    params = _fixed_params(file.params, scenario.params, where, problems)
-    plans = _plans(file.plans, scenario, where, problems)
+    try:
+        params = scenario.params.replace(**file.params.model_dump(exclude_none=True))
+    except ParameterError as err:
+        problems += parameter_problems(err, where, "params.")
+        params = scenario.params
+    available = {**builtin_plans(), **scenario.plans}
+    plans = (
+        dict(scenario.plans)
+        if file.plans is None
+        else pick_plans(file.plans, available, f"{where}: plans", problems)
+    )
     sections = {key: getattr(file, key) for key in SECTIONS if getattr(file, key) is not None}
     for key, spec in sections.items():
         problems += [f"{where}: {p}" for p in spec.problems(key, plans, definition)]
-    problems += _design_problems(file, params, where)
-    if isinstance(file.seeds, list) and len(set(file.seeds)) != len(file.seeds):
-        problems.append(f"{where}: seeds={file.seeds!r}: seeds must not repeat")
+    problems += [f"{where}: {p}" for p in file.design_problems()]
+    problems += _value_problems(file, params, where)
     if problems:
         raise InputError(problems)
     hysteresis = sections.get("hysteresis")
+    seeds = file.seeds if file.seeds is not None else scenario.seeds
     return Experiment(
         name=file.name or name,
         description=file.description,
@@ -237,7 +216,7 @@ def experiment_from_dict(
         if file.samples is not None
         else (0 if file.method == "grid" else DEFAULT_SAMPLES),
         sample_seed=file.sample_seed,
-        seeds=_seeds(file.seeds, scenario),
+        seeds=tuple(range(seeds)) if isinstance(seeds, int) else tuple(seeds),
         weeks=hysteresis.weeks if hysteresis else (file.weeks or scenario.weeks),
         outputs="weekly" if hysteresis else file.outputs,
         scheduler=file.scheduler,
@@ -246,15 +225,6 @@ def experiment_from_dict(
         source=source,
         definition=definition,
     )
-
-
-# -- fields ----------------------------------------------------------------------------------------
-
-
-def sweepable_names() -> tuple[str, ...]:
-    """Names an experiment may vary: ``budget`` and every scalar ModelParams field."""
-    scalar = [f.name for f in dataclasses.fields(ModelParams) if isinstance(f.default, (int, float))]
-    return (BUDGET, *scalar)
 
 
 def _scenario(ref: str, where: str, base: Path | None) -> Scenario:
@@ -269,76 +239,17 @@ def _scenario(ref: str, where: str, base: Path | None) -> Scenario:
         raise err.within(f"{where}: scenario") from None
 
 
-def _fixed_params(table: Any, base: ModelParams, where: str, problems: list[str]) -> ModelParams:
-    try:
-        return base.replace(**table.model_dump(exclude_none=True))
-    except ParameterError as err:
-        problems.append(f"{where}: params.{err}")
-        return base
-
-
-def _plans(names: list[str] | None, scenario: Scenario, where: str, problems: list[str]) -> dict[str, Plan]:
-    if names is None:
-        return dict(scenario.plans)
-    available = {**builtin_plans(), **scenario.plans}
-    out = {}
-    for name in names:
-        if name not in available:
-            problems.append(f"{where}: plans: unknown plan {name!r}; allowed: {', '.join(available)}")
-        elif name in out:
-            problems.append(f"{where}: plans: plan {name!r} appears twice")
-        else:
-            out[name] = available[name]
-    return out
-
-
-def _value_problems(name: str, values: list[float], params: ModelParams, where: str, key: str) -> list[str]:
+def _value_problems(file: ExperimentFields, params: ModelParams, where: str) -> list[str]:
     """Every value of a varied name must be one the model accepts."""
-    if name == BUDGET:
-        return [f"{where}: {key}.budget={v!r}: must be >= 0 (currency)" for v in values if v < 0]
-    out = []
-    for v in values:
-        try:
-            check(ParamsTable, {name: v}, where, f"{key}.")
-            params.replace(**{name: v})
-        except InputError as err:
-            out += err.problems
-        except ParameterError as err:
-            out.append(f"{where}: {key}.{err}")
-    return out
-
-
-def _design_problems(file: ExperimentFields, params: ModelParams, where: str) -> list[str]:
-    method, allowed = file.method, sweepable_names()
-    used, unused = ("grid", "ranges") if method == "grid" else ("ranges", "grid")
-    table = file.grid if method == "grid" else file.ranges
+    key = "grid" if file.method == "grid" else "ranges"
     problems = []
-    if getattr(file, unused):
-        problems.append(f"{where}: {unused}: not used by method {method}; use [{used}]")
-    if method != "grid" and not table:
-        problems.append(f"{where}: ranges: empty; method {method} needs at least one name = [low, high]")
-    for name, values in table.items():
-        if name not in allowed:
-            problems.append(f"{where}: {used}.{name}: {unknown_key_message(name, allowed)}")
-            continue
-        values = list(values)
-        if method == "grid" and len(set(values)) != len(values):
-            problems.append(f"{where}: grid.{name}={values!r}: values must not repeat")
-        if method != "grid" and not values[0] < values[1]:
-            problems.append(f"{where}: ranges.{name}={values!r}: empty range; needs low < high")
-        problems += _value_problems(name, values, params, where, used)
-    samples = file.samples if file.samples is not None else DEFAULT_SAMPLES
-    if method != "grid" and samples < MIN_SAMPLES[method]:
-        what = {"lhs": "points", "sobol": "base size N", "morris": "trajectories"}[method]
-        problems.append(
-            f"{where}: samples={samples}: too small for {method}; needs at least {MIN_SAMPLES[method]} {what}"
-        )
-    elif method == "sobol" and samples & (samples - 1):
-        problems.append(f"{where}: samples={samples}: sobol needs a power of 2 (4, 8, 16, ...)")
+    for name, values in file.varied.items():
+        for v in values if name in sweepable_names() else ():
+            if name == BUDGET:
+                problems += [f"{where}: {key}.budget={v!r}: must be >= 0 (currency)"] if v < 0 else []
+                continue
+            try:
+                params.replace(**{name: v})
+            except ParameterError as err:
+                problems += parameter_problems(err, where, f"{key}.")
     return problems
-
-
-def _seeds(value: int | list[int] | None, scenario: Scenario) -> tuple[int, ...]:
-    if value is None:
-        return scenario.seeds
-    return tuple(range(value)) if isinstance(value, int) else tuple(value)

@@ -15,14 +15,19 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, create_model
 
-from scenarios.inputs import Declared, Seed, either
-from scenarios.scenario_file import MAX_SEEDS, MAX_WEEKS, ParamsTable, PlanNames
-from sim import Plan
+from scenarios.inputs import Declared
+from scenarios.scenario_file import MAX_SEEDS, MAX_WEEKS, ParamsTable, PlanNames, Seeds
+from sim import ModelParams, Plan
+from sim.declared import either, unknown_key_message
 
+BUDGET = "budget"
 METHODS = ("grid", "lhs", "sobol", "morris")
 OUTPUTS = ("summary", "weekly")
 MAX_SAMPLES = 1_000_000
 """Largest sampler size a file may ask for; the size guard also weighs the runs it makes."""
+MIN_SAMPLES = {"lhs": 2, "sobol": 4, "morris": 2}
+"""Smallest sample size each method can use (sobol: base size N, also a power of 2; morris: trajectories)."""
+DEFAULT_SAMPLES = 16
 
 ANALYSES_WITH_SECTIONS = ("experiments.hysteresis", "experiments.discovery")
 """Modules that register a section (imported before the file type is built)."""
@@ -74,7 +79,7 @@ class ExperimentFields(Declared):
         either(  # type: ignore[valid-type]
             Annotated[int, Field(ge=1, le=MAX_SEEDS)],
             lambda v: isinstance(v, int) and not isinstance(v, bool),
-            Annotated[list[Seed], Field(min_length=1, max_length=MAX_SEEDS)],
+            Seeds,
             lambda v: isinstance(v, list),
             "must be a count or a non-empty list of distinct whole numbers >= 0",
         )
@@ -97,6 +102,43 @@ class ExperimentFields(Declared):
     grid: dict[str, Values] = Field(default_factory=dict, description="method grid: name = [values]")
     ranges: dict[str, Bounds] = Field(default_factory=dict, description="other methods: name = [low, high]")
 
+    @property
+    def varied(self) -> dict[str, list[float]]:
+        """The table the method uses: name -> values (grid) or [low, high] (other methods)."""
+        table = self.grid if self.method == "grid" else self.ranges
+        return {name: list(values) for name, values in table.items()}
+
+    def design_problems(self) -> list[str]:
+        """What makes the design unusable (tables, names, ranges, sample size); one line each."""
+        used, unused = ("grid", "ranges") if self.method == "grid" else ("ranges", "grid")
+        problems = []
+        if getattr(self, unused):
+            problems.append(f"{unused}: not used by method {self.method}; use [{used}]")
+        if self.method != "grid" and not self.ranges:
+            problems.append(f"ranges: empty; method {self.method} needs at least one name = [low, high]")
+        for name, values in self.varied.items():
+            if name not in sweepable_names():
+                problems.append(f"{used}.{name}: {unknown_key_message(name, sweepable_names())}")
+            elif self.method == "grid" and len(set(values)) != len(values):
+                problems.append(f"grid.{name}={values!r}: values must not repeat")
+            elif self.method != "grid" and not values[0] < values[1]:
+                problems.append(f"ranges.{name}={values!r}: empty range; needs low < high")
+        samples = DEFAULT_SAMPLES if self.samples is None else self.samples
+        if self.method != "grid" and samples < MIN_SAMPLES[self.method]:
+            what = {"lhs": "points", "sobol": "base size N", "morris": "trajectories"}[self.method]
+            problems.append(
+                f"samples={samples}: too small for {self.method}; needs at least {MIN_SAMPLES[self.method]} {what}"
+            )
+        elif self.method == "sobol" and samples & (samples - 1):
+            problems.append(f"samples={samples}: sobol needs a power of 2 (4, 8, 16, ...)")
+        return problems
+
+
+def sweepable_names() -> tuple[str, ...]:
+    """Names an experiment may vary: ``budget`` and every scalar ModelParams field."""
+    scalar = (name for name, f in ModelParams.__pydantic_fields__.items() if f.annotation in (int, float))  # type: ignore[attr-defined]
+    return (BUDGET, *scalar)
+
 
 @functools.cache
 def experiment_file() -> type[ExperimentFields]:
@@ -106,18 +148,20 @@ def experiment_file() -> type[ExperimentFields]:
     sections = {
         key: (cls | None, Field(None, description=cls.__doc__)) for key, cls in sorted(SECTIONS.items())
     }
+    quick = create_model(  # type: ignore[call-overload]
+        "QuickTable",
+        __base__=Declared,
+        __doc__="What --quick changes: any key but name (tables merged key by key).",
+        **{
+            k: (Any, Field(None, description=f"`{k}` under --quick (a table merges key by key)"))
+            for k in [*ExperimentFields.model_fields, *sections]
+            if k != "name"
+        },
+    )
     return create_model(  # type: ignore[no-any-return, call-overload]
         "ExperimentFile",
         __base__=ExperimentFields,
         __doc__="An experiment file: which runs a sweep is made of.",
-        quick=(
-            dict[str, Any],
-            Field(default_factory=dict, description="what --quick changes (tables merged key by key)"),
-        ),
+        quick=(quick, Field(default_factory=quick, description=quick.__doc__)),
         **sections,
     )
-
-
-def quick_keys() -> tuple[str, ...]:
-    """Keys ``[quick]`` may change: every key but ``name`` and ``quick``."""
-    return tuple(k for k in experiment_file().model_fields if k not in ("name", "quick"))

@@ -9,17 +9,15 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from experiments.definition import Experiment
-from sim import ModelParams
+from sim.params import ModelParams, whole_fields
 
-WHOLE_FIELDS = frozenset(
-    f.name for f in fields(ModelParams) if isinstance(f.default, int) and not isinstance(f.default, bool)
-)
+WHOLE_FIELDS = whole_fields()
 
 
 @dataclass(frozen=True)

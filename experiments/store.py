@@ -32,12 +32,13 @@ import pyarrow.parquet as pq
 
 from scenarios.inputs import InputError
 from scenarios.outputs import SWEEP, mark_folder
-from scenarios.tidy import RUN_COLUMNS, WEEKLY_KEYS, arrow_table
+from scenarios.tidy import RUN_COLUMNS, SCHEMA_VERSION, WEEKLY_KEYS, arrow_table
 
 MANIFEST = "experiment.json"
 SUMMARY_DIR = "runs"
 WEEKLY_DIR = "weekly"
 LOCK = ".lock"
+SCHEMA_KEY = b"blueline.schema_version"
 
 
 class ResultStore:
@@ -61,12 +62,32 @@ class ResultStore:
             raise InputError(f"{path}: unreadable results manifest: {err}") from None
 
     def check_experiment(self, name: str) -> None:
-        """Refuse a folder that holds another experiment's results."""
+        """Refuse a folder that holds another experiment's results, or results of another output schema.
+
+        A sweep resumed there would mix rows of two schemas in one table.
+        """
         found = self.manifest()
         if found is not None and found.get("name") != name:
             raise InputError(
                 f"{self.root}: holds results of experiment {found.get('name')!r}, not {name!r}; choose another --out"
             )
+        other = sorted(self.schema_versions() - {SCHEMA_VERSION})
+        if other:
+            raise InputError(
+                f"{self.root}: holds results written with output schema {', '.join(other)}; this blueline writes"
+                f" schema {SCHEMA_VERSION} and will not mix the two: choose another --out, or delete the folder to run the sweep again"
+            )
+
+    def schema_versions(self) -> set[str]:
+        """The output schema versions of the chunk files here (``unversioned`` for files from before versioning)."""
+        found = set()
+        for part in _parts(self.summary_dir) + _parts(self.weekly_dir):
+            try:
+                meta = pq.read_schema(part).metadata or {}
+            except (pa.ArrowException, OSError):
+                continue  # an unreadable file is moved aside and its runs redone
+            found.add(meta.get(SCHEMA_KEY, b"unversioned").decode())
+        return found
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ from types import FrameType
 from typing import Any
 
 from scenarios.inputs import InputError
-from sim.params import ParameterError
+from sim.declared import ParameterError
 
 LAYERS = ("scenarios.commands", "experiments.commands", "dashboards.commands")
 

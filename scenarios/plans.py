@@ -7,6 +7,7 @@ from typing import Any
 
 from scenarios.inputs import check, parse_toml
 from scenarios.scenario_file import PlanTable
+from sim.declared import did_you_mean
 from sim.interventions import Plan
 
 
@@ -19,6 +20,18 @@ def plan_from_dict(name: str, data: Any, where: str = "plan") -> Plan:
         Every problem, one line each naming ``where``, the plan, the field and what is allowed.
     """
     return check(PlanTable, data, where, f"plans.{name}.").to_plan(name)
+
+
+def pick_plans(
+    names: list[str], available: dict[str, Plan], where: str, problems: list[str]
+) -> dict[str, Plan]:
+    """The named plans, in order; a problem line (``where``: ...) for each name not ``available``."""
+    for name in names:
+        if name not in available:
+            problems.append(
+                f"{where}: unknown plan {name!r}; {did_you_mean(name, available)}allowed: {', '.join(available)} (or define [plans.{name}])"
+            )
+    return {name: available[name] for name in names if name in available}
 
 
 def builtin_plans() -> dict[str, Plan]:

@@ -1,55 +1,33 @@
 """Scenarios: an organization, its parameters, the plans compared, a budget, seeds and a horizon.
 
-A scenario is a TOML file (the built-ins live in ``scenarios/builtin/``)::
-
-    description = "one line: what this scenario asks and why its numbers"
-    budget = 300000            # required: currency each compared plan spends (equal budget)
-    n_seeds = 20               # or seeds = [0, 1, 2]; default n_seeds = 10
-    weeks = 260                # horizon (default 260); a wave starting later is an error
-                               # unless cut_at_horizon = true
-    plans = ["none", "pilot", "rocket"]     # built-in plans, in the order compared
-
-    [params]                   # any ModelParams field
-    silo_strength = 0.85
-
-    [[organization.departments]]            # or organization = "org.toml" / "org.csv"
-    name = "call_center"
-    frontline = 80
-    customer_share = 0.4       # optional
-
-An organization file is TOML with ``[[departments]]`` (and optionally ``span``
-and ``executives``) or CSV with columns ``name,frontline[,customer_share]``;
-a relative path starts from the scenario file's folder.
-
-A user plan is a table ``[plans.my_plan]`` with ``[[plans.my_plan.waves]]``
-(the format of ``scenarios/builtin/plans.toml``). TOML cannot hold both a list
-and a table under ``plans``, so a file with user plans names the plans it
-compares, built-in or its own, in ``compare = ["none", "my_plan"]``; without
-``compare`` it compares its own plans in file order.
-
-The file's shape is declared once in :mod:`scenarios.scenario_file` (and
-shipped as JSON Schema: ``blueline schema scenario``); every problem in a
-file is reported at once, one line each naming the file, the field and what
-is allowed.
+A scenario is a TOML file (the built-ins live in ``scenarios/builtin/``) of
+the declared shape :class:`scenarios.scenario_file.ScenarioFile`; its keys
+are listed in ``docs/input-files.md`` and its JSON Schema is ``blueline
+schema scenario``. Its organization is inline or a TOML or CSV file
+(``name,frontline[,customer_share]``) relative to the scenario's folder; a
+file with its own ``[plans.NAME]`` tables names the plans it compares in
+``compare`` (TOML cannot hold both a list and a table under ``plans``).
+Every problem in a file is reported at once, one line each naming the file,
+the field and what is allowed.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
-import difflib
 import io
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from scenarios.inputs import InputError, check, parse_toml, read_input_file
-from scenarios.plans import builtin_plans
-from scenarios.scenario_file import DepartmentRow, OrganizationTable, PlanTable, ScenarioFile
+from scenarios.inputs import InputError, check, parameter_problems, parse_toml, read_input_file
+from scenarios.plans import builtin_plans, pick_plans
+from scenarios.scenario_file import OrganizationTable, ParamsTable, PlanTable, ScenarioFile
 from sim import Department, ModelParams, ParameterError, Plan
+from sim.declared import did_you_mean
 
 BUILTIN_PREFIX = "builtin:"
 DEFAULT_N_SEEDS = 10
@@ -115,7 +93,6 @@ class Scenario:
             where,
             "--",
         )
-        problems = _repeated_seeds(flags.seeds, where, "--seeds")
         changed = dataclasses.replace(
             self,
             weeks=flags.weeks if weeks is not None else self.weeks,
@@ -123,7 +100,7 @@ class Scenario:
             budget=flags.budget,
             plans=self.plans if plans is None else plans,
         )
-        problems += _plan_problems(changed, where, strict_horizon=False)
+        problems = _plan_problems(changed, where, strict_horizon=False)
         if problems:
             raise InputError(problems)
         if horizon_notes(changed):
@@ -162,7 +139,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     builtins = builtin_scenarios()
     if text_name not in builtins:
         raise InputError(
-            f"{text_name!r}: not a built-in scenario nor a .toml file; {_guess(text_name, builtins)}built-ins: {', '.join(builtins)}"
+            f"{text_name!r}: not a built-in scenario nor a .toml file; {did_you_mean(text_name, builtins)}built-ins: {', '.join(builtins)}"
         )
     text = _builtin_dir().joinpath(f"{text_name}.toml").read_text()
     return parse_scenario(text, source=BUILTIN_PREFIX + text_name, name=text_name, base=None)
@@ -188,9 +165,6 @@ def scenario_from_dict(data: dict[str, Any], source: str, name: str, base: Path 
     """Build a :class:`Scenario` from parsed TOML (see the module docstring for the keys)."""
     file = check(ScenarioFile, data, source)
     problems: list[str] = []
-    if file.seeds is not None and file.n_seeds is not None:
-        problems.append(f"{source}: seeds and n_seeds: give one of them, not both")
-    problems += _repeated_seeds(file.seeds, source, "seeds")
     params = _params(file, source, base, problems)
     plans = _plans(file, source, problems)
     if problems or params is None:
@@ -217,19 +191,6 @@ def _builtin_dir() -> Any:
     return resources.files("scenarios").joinpath("builtin")
 
 
-def _guess(name: str, known: Any) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
-    return f"did you mean {close[0]!r}? " if close else ""
-
-
-def _repeated_seeds(seeds: list[int] | None, source: str, field: str) -> list[str]:
-    if seeds is None or len(set(seeds)) == len(seeds):
-        return []
-    return [
-        f"{source}: {field}: seed {next(s for s in seeds if seeds.count(s) > 1)} appears twice; seeds must not repeat"
-    ]
-
-
 def _params(file: ScenarioFile, source: str, base: Path | None, problems: list[str]) -> ModelParams | None:
     """The scenario's ModelParams: the defaults, the organization, then ``[params]``."""
     changes = file.params.model_dump(exclude_none=True)
@@ -239,9 +200,7 @@ def _params(file: ScenarioFile, source: str, base: Path | None, problems: list[s
         except InputError as err:
             problems += err.problems
             return None
-        changes["departments"] = tuple(
-            Department(d.name, d.frontline, d.customer_share) for d in org.departments
-        )
+        changes["departments"] = org.departments
         for key in ("span", "executives"):
             if getattr(org, key) is not None:
                 if key in changes:
@@ -252,7 +211,7 @@ def _params(file: ScenarioFile, source: str, base: Path | None, problems: list[s
     try:
         return ModelParams().replace(**changes)
     except ParameterError as err:
-        problems.append(f"{source}: params.{err}")
+        problems += parameter_problems(err, source, "params.")
         return None
 
 
@@ -276,7 +235,7 @@ def organization_from_csv(text: str, source: str) -> OrganizationTable:
     """An organization from CSV text with columns ``name,frontline[,customer_share]``, one row per department."""
     rows = [r for r in csv.reader(io.StringIO(text.removeprefix("\ufeff"))) if any(c.strip() for c in r)]
     header = [h.strip() for h in rows[0]] if rows else []
-    allowed = list(DepartmentRow.model_fields)
+    allowed = list(Department.__pydantic_fields__)
     if (
         not {"name", "frontline"} <= set(header)
         or not set(header) <= set(allowed)
@@ -293,12 +252,12 @@ def organization_from_csv(text: str, source: str) -> OrganizationTable:
             continue
         row = {k: _csv_value(v.strip()) for k, v in zip(header, values, strict=True) if v.strip()}
         try:
-            departments.append(check(DepartmentRow, row, source, f"line {line}: "))
+            departments.append(check(Department, row, source, f"line {line}: "))
         except InputError as err:
             problems += err.problems
     if problems:
         raise InputError(problems)
-    return check(OrganizationTable, {"departments": [d.model_dump() for d in departments]}, source)
+    return check(OrganizationTable, {"departments": [dataclasses.asdict(d) for d in departments]}, source)
 
 
 def _csv_value(text: str) -> Any:
@@ -314,28 +273,12 @@ def _plans(file: ScenarioFile, source: str, problems: list[str]) -> dict[str, Pl
     available = builtin_plans()
     if isinstance(file.plans, dict):
         available |= {name: table.to_plan(name) for name, table in file.plans.items()}
-        order, field = file.compare or list(file.plans), "compare"
-    else:
-        if file.compare is not None:
-            problems.append(
-                f"{source}: compare: only used with [plans.NAME] tables; with plans = [...] the list is the order"
-            )
-        order, field = file.plans, "plans"
-    if not order:
+        return pick_plans(file.compare or list(file.plans), available, f"{source}: compare", problems)
+    if not file.plans:
         problems.append(
             f"{source}: plans: missing; give plans = [names] (built-in: {', '.join(available)}) or [plans.NAME] tables"
         )
-    plans = {}
-    for n in order:
-        if n not in available:
-            problems.append(
-                f"{source}: {field}: unknown plan {n!r}; {_guess(n, available)}allowed: {', '.join(available)} (or define [plans.{n}])"
-            )
-        elif n in plans:
-            problems.append(f"{source}: {field}: plan {n!r} appears twice")
-        else:
-            plans[n] = available[n]
-    return plans
+    return pick_plans(file.plans, available, f"{source}: plans", problems)
 
 
 def _plan_problems(scenario: Scenario, source: str, strict_horizon: bool) -> list[str]:
@@ -349,7 +292,7 @@ def _plan_problems(scenario: Scenario, source: str, strict_horizon: bool) -> lis
             for d in targets:
                 if d not in names:
                     problems.append(
-                        f"{where}.departments: unknown department {d!r}; {_guess(d, names)}allowed: 'all' or {', '.join(names)}"
+                        f"{where}.departments: unknown department {d!r}; {did_you_mean(d, names)}allowed: 'all' or {', '.join(names)}"
                     )
             if not strict_horizon:
                 continue
@@ -397,10 +340,9 @@ def scenario_to_dict(scenario: Scenario, complete: bool = False) -> dict[str, An
     """
     defaults = ModelParams()
     params = {
-        f.name: getattr(scenario.params, f.name)
-        for f in fields(ModelParams)
-        if f.name != "departments"
-        and (complete or getattr(scenario.params, f.name) != getattr(defaults, f.name))
+        name: getattr(scenario.params, name)
+        for name in ParamsTable.model_fields
+        if complete or getattr(scenario.params, name) != getattr(defaults, name)
     }
     builtins = builtin_plans()
     own = {n: PlanTable.of(p) for n, p in scenario.plans.items() if complete or builtins.get(n) != p}

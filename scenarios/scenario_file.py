@@ -1,25 +1,24 @@
 """The declared shape of a scenario file, its organization and its plans.
 
-These types hold what a user may write and what each field allows; the
-model's own objects (:class:`sim.ModelParams`, :class:`sim.Plan`) are built
-from them in :mod:`scenarios.scenario`. Model parameters are not re-typed by
-hand: :data:`ParamsTable` is generated from ``ModelParams``' field metadata
-(type, range, unit, meaning), so a parameter the model gains is accepted,
-checked and documented here at once.
+A file holds the model's own declared types (:class:`sim.Department`,
+:class:`sim.Wave`, :class:`sim.Gate`; see :mod:`sim.declared`): what each of
+their fields allows is written once, there. This module adds only the
+shape of the files around them. :data:`ParamsTable` is generated from
+``ModelParams``' fields (type, range, unit, meaning), so a parameter the
+model gains is accepted, checked and documented here at once.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import Field, create_model, model_validator
+from pydantic import AfterValidator, Field, create_model, model_validator
+from pydantic.fields import FieldInfo
 
-from scenarios.inputs import Declared, Name, Seed, either
-from sim import Gate, ModelParams, Plan, Wave
-from sim.interventions import BLOCKS
-from sim.params import ROLE_NAMES
+from scenarios.inputs import Declared, Seed
+from sim import ModelParams, Plan, Wave
+from sim.declared import Name, either, unique
+from sim.params import Departments
 
 MAX_WEEKS = 100_000
 """Longest horizon a file may ask for (weeks)."""
@@ -27,171 +26,52 @@ MAX_WEEKS = 100_000
 MAX_SEEDS = 100_000
 """Most seeds per plan a file may ask for; the size guard weighs the whole run before it starts."""
 
-MAX_FRONTLINE = 1_000_000
-"""Largest department a file may declare (people); the size guard checks the organization's memory."""
 
-
-def _param_annotation(f: dataclasses.Field[Any]) -> Any:
-    meta = f.metadata
-    bounds = {"ge": meta.get("lo"), "le": meta.get("hi")}
-    default = list(f.default) if isinstance(f.default, tuple) else f.default
-    extra = {"unit": meta.get("unit") or None, "group": meta.get("group"), "model_default": default}
-    number = int if isinstance(f.default, int) and not isinstance(f.default, bool) else float
-    if isinstance(f.default, tuple):
-        n = len(f.default)
-        item = Annotated[number, Field(**bounds)]
-        return Annotated[
-            list[item],  # type: ignore[valid-type]
-            Field(min_length=n, max_length=n, description=meta.get("doc"), json_schema_extra=extra),
-        ]
-    return Annotated[number, Field(description=meta.get("doc"), json_schema_extra=extra, **bounds)]
+def _optional(name: str, info: FieldInfo) -> Any:
+    """A ModelParams field as a key a table may leave out (then None), with the model's default in its docs."""
+    default = list(info.default) if isinstance(info.default, tuple) else info.default
+    extra = (info.json_schema_extra or {}) | {"model_default": default}  # type: ignore[operator]
+    annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation  # type: ignore[name-defined]
+    return annotation, Field(None, description=info.description, json_schema_extra=extra)
 
 
 ParamsTable = create_model(  # type: ignore[call-overload]
     "ParamsTable",
     __base__=Declared,
     __doc__="The ``[params]`` table: any ModelParams field but ``departments`` (see docs/ODD.md).",
-    **{
-        f.name: (_param_annotation(f), None)
-        for f in dataclasses.fields(ModelParams)
-        if f.name != "departments"
-    },
+    **{n: _optional(n, f) for n, f in ModelParams.__pydantic_fields__.items() if n != "departments"},  # type: ignore[attr-defined]
 )
 """The ``[params]`` table, generated from :class:`sim.ModelParams`; unset fields are None."""
 
 
-def param_annotation(name: str) -> Any:
-    """The declared type of one ModelParams field (for tables that set it elsewhere)."""
-    return ParamsTable.model_fields[name].annotation | None
-
-
-class DepartmentRow(Declared):
-    """One department (silo) of an organization."""
-
-    name: Name = Field(description="identifier used by plans and reports")
-    frontline: int = Field(
-        ge=1, le=MAX_FRONTLINE, description="frontline staff", json_schema_extra={"unit": "people"}
-    )
-    customer_share: float | None = Field(
-        None,
-        ge=0,
-        le=1e6,
-        description="relative weight as a customer's first contact (default: proportional to frontline)",
-    )
+OptionalSpan, OptionalExecutives = (ParamsTable.model_fields[n].annotation for n in ("span", "executives"))
 
 
 class OrganizationTable(Declared):
     """``[organization]``, or a whole organization TOML file."""
 
-    departments: list[DepartmentRow] = Field(min_length=1, description="the departments, in order")
-    span: param_annotation("span") = None  # type: ignore[valid-type]
-    executives: param_annotation("executives") = None  # type: ignore[valid-type]
-
-    @model_validator(mode="after")
-    def _unique_names(self) -> OrganizationTable:
-        names = [d.name for d in self.departments]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise ValueError(f"department name {twice[0]!r} appears twice; names must be unique")
-        return self
-
-
-def _wave_default(name: str) -> Any:
-    f = next(f for f in dataclasses.fields(Wave) if f.name == name)
-    return f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-
-
-Fraction = Annotated[float, Field(ge=0, le=1)]
-Weeks = Annotated[int, Field(ge=0, le=10**9)]
-Role = Literal[ROLE_NAMES]  # type: ignore[valid-type]
-Block = Literal[BLOCKS]  # type: ignore[valid-type]
-
-
-class GateTable(Declared):
-    """``advance_when``: when a staged rollout moves on (the fields of :class:`sim.Gate`)."""
-
-    above_line: Fraction = Field(
-        description="share of the current department above the line that lets it move on"
-    )
-    max_weeks: int = Field(
-        ge=1, le=1_000_000, description="weeks after a stage starts when it moves on regardless"
-    )
-
-
-class WaveTable(Declared):
-    """One wave of a plan (the fields of :class:`sim.Wave`, with its defaults)."""
-
-    start: Weeks = Field(description="first week of the wave (week 0 is the first step)")
-    duration: int = Field(ge=1, le=10**9, description="weeks the wave lasts")
-    departments: either(  # type: ignore[valid-type]
-        Literal["all"],
-        lambda v: isinstance(v, str),
-        list[Name],
-        lambda v: isinstance(v, list),
-        "must be 'all' or a list of department names",
-    ) = Field(_wave_default("departments"), description="departments targeted")
-    roles: list[Role] = Field(  # type: ignore[valid-type]
-        list(_wave_default("roles")), min_length=1, description="roles targeted"
-    )
-    coverage: Fraction = Field(
-        _wave_default("coverage"), description="share of the targeted people reached each week"
-    )
-    education: Fraction = Field(_wave_default("education"), description="training dose")
-    leadership: Fraction = Field(
-        _wave_default("leadership"), description="alignment coaching dose (managers, executives)"
-    )
-    mechanisms: dict[Block, Fraction] = Field(  # type: ignore[valid-type]
-        dict(_wave_default("mechanisms")), description="target level of each building block"
-    )
-    cost_per_person_week: float | None = Field(
-        _wave_default("cost_per_person_week"),
-        ge=0,
-        le=1e12,
-        description="cost of reaching one person for one week (default: the model's cost_person_week)",
-        json_schema_extra={"unit": "currency"},
-    )
-    every: Weeks = Field(
-        _wave_default("every"),
-        description="> 0: stage the departments one after another, this many weeks apart (with a gate: at least)",
-    )
-    advance_when: GateTable | None = Field(
-        _wave_default("advance_when"),
-        description="stage the departments one at a time, moving on at this gate",
-    )
-
-    def to_wave(self) -> Wave:
-        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(Wave)}
-        gate = self.advance_when
-        return Wave(
-            **fields | {"advance_when": None if gate is None else Gate(gate.above_line, gate.max_weeks)}
-        )
+    departments: Departments = Field(description="the departments, in order")
+    span: OptionalSpan = None  # type: ignore[valid-type]
+    executives: OptionalExecutives = None  # type: ignore[valid-type]
 
 
 class PlanTable(Declared):
-    """``[plans.NAME]``: a rollout plan as data."""
+    """``[plans.NAME]``: a rollout plan as data (its name is the table's)."""
 
     description: str = ""
-    waves: list[WaveTable] = Field(default_factory=list, description="[[plans.NAME.waves]], in order")
+    waves: tuple[Wave, ...] = Field((), description="[[plans.NAME.waves]], in order")
 
     def to_plan(self, name: str) -> Plan:
-        return Plan(name=name, waves=tuple(w.to_wave() for w in self.waves), description=self.description)
+        return Plan(name=name, waves=self.waves, description=self.description)
 
     @classmethod
     def of(cls, plan: Plan) -> dict[str, Any]:
-        """A plan as the data of its table (tuples as lists, as TOML holds them)."""
-        waves = [{f.name: _plain(getattr(w, f.name)) for f in dataclasses.fields(Wave)} for w in plan.waves]
-        return {"description": plan.description, "waves": waves}
+        """A plan as the data of its table (as TOML holds it)."""
+        return cls(description=plan.description, waves=plan.waves).model_dump(mode="json")
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Gate):
-        return dataclasses.asdict(value)
-    if isinstance(value, tuple):
-        return list(value)
-    return dict(value) if isinstance(value, Mapping) else value
-
-
-PlanNames = Annotated[list[str], Field(min_length=1)]
+PlanNames = Annotated[list[str], Field(min_length=1), AfterValidator(unique("plan"))]
+Seeds = Annotated[list[Seed], Field(min_length=1, max_length=MAX_SEEDS), AfterValidator(unique("seed"))]
 
 
 class ScenarioFile(Declared):
@@ -202,7 +82,7 @@ class ScenarioFile(Declared):
     budget: float = Field(
         ge=0, le=1e15, description="what each compared plan spends", json_schema_extra={"unit": "currency"}
     )
-    seeds: list[Seed] | None = Field(None, min_length=1, max_length=MAX_SEEDS, description="seeds to run")
+    seeds: Seeds | None = Field(None, description="seeds to run")
     n_seeds: int | None = Field(None, ge=1, le=MAX_SEEDS, description="run seeds 0..n_seeds-1 (default 10)")
     weeks: int = Field(260, ge=1, le=MAX_WEEKS, description="horizon", json_schema_extra={"unit": "weeks"})
     cut_at_horizon: bool = Field(False, description="allow waves that start after the horizon")
@@ -230,7 +110,12 @@ class ScenarioFile(Declared):
         | None
     ) = Field(None, description="departments inline, or a .toml/.csv file relative to this one")
 
-
-def wave_fields() -> tuple[str, ...]:
-    """The keys of a wave table, in order."""
-    return tuple(WaveTable.model_fields)
+    @model_validator(mode="after")
+    def _one_way_each(self) -> ScenarioFile:
+        if self.seeds is not None and self.n_seeds is not None:
+            raise ValueError("seeds and n_seeds: give one of them, not both")
+        if self.compare is not None and not isinstance(self.plans, dict):
+            raise ValueError(
+                "compare: only used with [plans.NAME] tables; with plans = [...] the list is the order"
+            )
+        return self

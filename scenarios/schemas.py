@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, RootModel
 
-from scenarios.inputs import Name
 from scenarios.scenario_file import OrganizationTable, PlanTable, ScenarioFile
+from sim.declared import Name
 
 
 class PlansFile(RootModel[dict[Name, PlanTable]]):
@@ -153,3 +153,17 @@ def input_files_markdown() -> str:
         doc = (file_kinds()[kind].__doc__ or "").strip().split("\n")[0].replace("``", "`")
         parts.append(f"\n## {kind}\n\n{doc}\n\n{markdown_table(kind)}")
     return "".join(parts)
+
+
+def write_shipped() -> None:
+    """Regenerate the shipped schemas and ``docs/input-files.md`` (``python -m scenarios.schemas``)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for kind in file_kinds():
+        (root / "scenarios" / "schemas" / f"{kind}.schema.json").write_text(json_schema_text(kind))
+    (root / "docs" / "input-files.md").write_text(input_files_markdown())
+
+
+if __name__ == "__main__":
+    write_shipped()

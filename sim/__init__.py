@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Employee, FrontlineStaff, Manager
+    from sim.declared import ParameterError
     from sim.interventions import (
         BLOCKS,
         LOCAL_BLOCKS,
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     )
     from sim.ladder import RUNG_NAMES, Rung
     from sim.model import ENGINES, CultureModel
-    from sim.params import DEFAULT_DEPARTMENTS, Department, ModelParams, ParameterError
+    from sim.params import DEFAULT_DEPARTMENTS, Department, ModelParams
 
 _HOMES = {
     "sim.agents": ("Customer", "Employee", "FrontlineStaff", "Manager"),
@@ -44,7 +45,8 @@ _HOMES = {
     ),
     "sim.ladder": ("RUNG_NAMES", "Rung"),
     "sim.model": ("ENGINES", "CultureModel"),
-    "sim.params": ("DEFAULT_DEPARTMENTS", "Department", "ModelParams", "ParameterError"),
+    "sim.declared": ("ParameterError",),
+    "sim.params": ("DEFAULT_DEPARTMENTS", "Department", "ModelParams"),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 

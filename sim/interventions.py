@@ -14,16 +14,18 @@ spends a given budget.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
+from pydantic import Field
 
+from sim.declared import Name, ParameterError, Real, Share, Whole, declared, either
 from sim.dynamics import Workforce
 from sim.kernels import kernel
 from sim.organization import FRONTLINE, Organization
-from sim.params import ROLE_NAMES, ModelParams, ParameterError
+from sim.params import ROLE_NAMES, ModelParams, Role
 
 LOCAL_BLOCKS = (
     "common_service_language",
@@ -50,129 +52,70 @@ RECRUITMENT, ORIENTATION = ORG_BLOCKS.index("recruitment"), ORG_BLOCKS.index("or
 """Where the blocks that shape hiring sit among the organization-wide blocks."""
 
 
-def _check_number(where: str, value: Any, lo: float, hi: float, whole: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise ParameterError(f"{where}={value!r}: must be a number in [{lo:g}, {hi:g}]")
-    if whole and not float(value).is_integer():
-        raise ParameterError(f"{where}={value!r}: must be a whole number of weeks")
+Block = Literal[BLOCKS]  # type: ignore[valid-type]
 
 
-@dataclass(frozen=True)
+@declared("advance_when.")
 class Gate:
-    """When a staged rollout moves on to the next department.
+    """When a staged rollout moves on to the next department."""
 
-    Parameters
-    ----------
-    above_line : float
-        Share of the current department above the line that lets the rollout
-        move on ("get things under control there before you move on").
-    max_weeks : int
-        Weeks after a department's stage starts when the rollout moves on
-        regardless.
-    """
-
-    above_line: float
-    max_weeks: int
-
-    def __post_init__(self) -> None:
-        _check_number("advance_when.above_line", self.above_line, 0, 1)
-        _check_number("advance_when.max_weeks", self.max_weeks, 1, 1e6, whole=True)
+    above_line: Share = Field(
+        description="share of the current department above the line that lets it move on"
+    )
+    max_weeks: Whole = Field(
+        ge=1,
+        le=1_000_000,
+        description="weeks after a stage starts when it moves on regardless",
+        json_schema_extra={"unit": "weeks"},
+    )
 
 
-@dataclass(frozen=True)
+@declared("wave.")
 class Wave:
     """One stage of a rollout.
 
-    Parameters
-    ----------
-    start : int
-        First week of the wave (week 0 is the first step).
-    duration : int
-        Weeks the wave lasts in each department it reaches (>= 1).
-    departments : "all" or tuple of str
-        Departments targeted, in rollout order when staged.
-    roles : tuple of str
-        Any of ``frontline``, ``managers``, ``executives``.
-    coverage : float
-        Share of the targeted people reached each week, in [0, 1].
-    education : float
-        Training dose: share of a reached person's missing education gained.
-    leadership : float
-        Alignment coaching dose for reached managers and executives.
-    mechanisms : mapping of str to float
-        Target level in [0, 1] for building blocks (see ``BLOCKS``); each
-        week a block closes ``coverage`` of its gap to the target.
-    cost_per_person_week : float, optional
-        Cost of reaching one person for one week (currency); by default the
-        model's ``cost_person_week``.
-    every : int
-        When > 0 the departments are taken one after another, each starting
-        ``every`` weeks after the previous one (a staged rollout). With a
-        gate, the least number of weeks between two departments' starts.
-    advance_when : Gate or mapping, optional
-        Stage the departments one at a time and move on when the current one
-        reaches ``above_line`` or after ``max_weeks``.
+    Each week a wave reaches ``coverage`` of the people it targets with its
+    training and coaching doses, and closes ``coverage`` of each building
+    block's gap to its target level (see ``BLOCKS``). Staged (``every`` or
+    ``advance_when``), it takes the departments one after another.
     """
 
-    start: int
-    duration: int
-    departments: str | tuple[str, ...] = "all"
-    roles: tuple[str, ...] = ROLE_NAMES
-    coverage: float = 0.1
-    education: float = 0.5
-    leadership: float = 0.0
-    mechanisms: Mapping[str, float] = field(default_factory=dict)
-    cost_per_person_week: float | None = None
-    every: int = 0
-    advance_when: Gate | None = None
-
-    def __post_init__(self) -> None:
-        if isinstance(self.roles, str):
-            raise ParameterError(f"wave.roles={self.roles!r}: must be a list of {', '.join(ROLE_NAMES)}")
-        object.__setattr__(self, "roles", tuple(self.roles))
-        if not isinstance(self.departments, str):
-            object.__setattr__(self, "departments", tuple(self.departments))
-        elif self.departments != "all":
-            raise ParameterError(
-                f"wave.departments={self.departments!r}: must be 'all' or a list of department names"
-            )
-        if not isinstance(self.mechanisms, Mapping):
-            raise ParameterError(
-                f"wave.mechanisms={self.mechanisms!r}: must be a table of building block = level"
-            )
-        object.__setattr__(self, "mechanisms", dict(self.mechanisms))
-        if isinstance(self.advance_when, Mapping):
-            unknown = sorted(set(self.advance_when) - {"above_line", "max_weeks"})
-            if unknown:
-                raise ParameterError(
-                    f"wave.advance_when.{unknown[0]}: unknown key; allowed: above_line, max_weeks"
-                )
-            try:
-                object.__setattr__(self, "advance_when", Gate(**self.advance_when))
-            except TypeError:
-                raise ParameterError("wave.advance_when: needs above_line and max_weeks") from None
-        elif self.advance_when is not None and not isinstance(self.advance_when, Gate):
-            raise ParameterError(
-                f"wave.advance_when={self.advance_when!r}: must be {{ above_line = share, max_weeks = weeks }}"
-            )
-        _check_number("wave.start", self.start, 0, 1e9, whole=True)
-        _check_number("wave.duration", self.duration, 1, 1e9, whole=True)
-        _check_number("wave.every", self.every, 0, 1e9, whole=True)
-        for name in ("coverage", "education", "leadership"):
-            _check_number(f"wave.{name}", getattr(self, name), 0, 1)
-        if self.cost_per_person_week is not None:
-            _check_number("wave.cost_per_person_week", self.cost_per_person_week, 0, 1e12)
-        bad_roles = [r for r in self.roles if r not in ROLE_NAMES]
-        if bad_roles or not self.roles:
-            raise ParameterError(
-                f"wave.roles={list(self.roles)!r}: allowed roles are {', '.join(ROLE_NAMES)}"
-            )
-        for block, level in self.mechanisms.items():
-            if block not in BLOCKS:
-                raise ParameterError(
-                    f"wave.mechanisms.{block}: unknown building block; allowed: {', '.join(BLOCKS)}"
-                )
-            _check_number(f"wave.mechanisms.{block}", level, 0, 1)
+    start: Whole = Field(ge=0, le=10**9, description="first week of the wave (week 0 is the first step)")
+    duration: Whole = Field(ge=1, le=10**9, description="weeks the wave lasts in each department it reaches")
+    departments: either(  # type: ignore[valid-type]
+        Literal["all"],
+        lambda v: isinstance(v, str),
+        tuple[Name, ...],
+        lambda v: isinstance(v, list | tuple),
+        "must be 'all' or a list of department names",
+    ) = Field(default="all", description="departments targeted, in rollout order when staged")
+    roles: tuple[Role, ...] = Field(default=ROLE_NAMES, min_length=1, description="roles targeted")
+    coverage: Share = Field(default=0.1, description="share of the targeted people reached each week")
+    education: Share = Field(
+        default=0.5, description="training dose: share of a reached person's missing education gained"
+    )
+    leadership: Share = Field(default=0.0, description="alignment coaching dose (managers, executives)")
+    mechanisms: dict[Block, Share] = Field(  # type: ignore[valid-type]
+        default_factory=dict,
+        description="target level of each building block",
+        json_schema_extra={"default": {}},
+    )
+    cost_per_person_week: Real | None = Field(
+        default=None,
+        ge=0,
+        le=1e12,
+        description="cost of reaching one person for one week (default: the model's cost_person_week)",
+        json_schema_extra={"unit": "currency"},
+    )
+    every: Whole = Field(
+        default=0,
+        ge=0,
+        le=10**9,
+        description="> 0: stage the departments one after another, this many weeks apart (with a gate: at least)",
+    )
+    advance_when: Gate | None = Field(
+        default=None, description="stage the departments one at a time, moving on at this gate"
+    )
 
     @property
     def end(self) -> int:
@@ -189,16 +132,13 @@ class Wave:
         return self.leadership > 0 or any(v > 0 for v in self.mechanisms.values())
 
 
-@dataclass(frozen=True)
+@declared("plan.")
 class Plan:
     """A named rollout plan: a list of waves (empty for the baseline)."""
 
     name: str
     waves: tuple[Wave, ...] = ()
     description: str = ""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "waves", tuple(self.waves))
 
     def departments_of(self, wave: Wave, department_names: tuple[str, ...]) -> tuple[str, ...]:
         """The departments a wave targets, in rollout order.

@@ -63,9 +63,10 @@ import numpy as np
 from scipy import optimize, stats
 
 from sim import dynamics as dyn
+from sim.declared import ParameterError
 from sim.ladder import RUNG_NAMES, TOP, Rung
 from sim.organization import EXECUTIVE, FRONTLINE, MANAGER
-from sim.params import Department, ModelParams, ParameterError
+from sim.params import Department, ModelParams
 
 RUNG_VALUES = np.array([float(r) for r in Rung])
 """Height of each rung, BLAME to OWN."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import fields
 from functools import partial
 from typing import Any
 
@@ -17,6 +16,7 @@ from sim import customers as cust
 from sim import dynamics as dyn
 from sim.agents import Customer, Employee, FrontlineStaff, Manager
 from sim.colleague_grid import colleague_grid
+from sim.declared import ParameterError
 from sim.interventions import (
     LOCAL_BLOCKS,
     ORG_BLOCKS,
@@ -29,7 +29,7 @@ from sim.interventions import (
 )
 from sim.metrics import REVENUE, metric_names, new_tally, summarize
 from sim.organization import FRONTLINE, build_organization, redraw_across
-from sim.params import ModelParams, ParameterError
+from sim.params import ModelParams
 from sim.plan_sources import plan_named
 
 ENGINES = ("compiled", "agents")
@@ -419,7 +419,7 @@ class CultureModel(mesa.Model):
         ParameterError
             For an unknown field, an invalid value, or a headcount change.
         """
-        fixed = [f.name for f in fields(ModelParams) if f.metadata.get("group") == "organization"]
+        fixed = [row["name"] for row in ModelParams.describe() if row["group"] == "organization"]
         frozen = sorted(set(changes) & set(fixed) - set(REORGANIZING))
         if frozen:
             raise ParameterError(

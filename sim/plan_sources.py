@@ -14,8 +14,8 @@ from __future__ import annotations
 import functools
 from importlib import metadata
 
+from sim.declared import ParameterError
 from sim.interventions import Plan
-from sim.params import ParameterError
 
 GROUP = "blueline.plans"
 

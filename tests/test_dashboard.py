@@ -42,11 +42,13 @@ def test_org_size_and_department_count_shape_the_organization():
 
 
 def test_bad_control_value_names_the_control_and_its_range():
-    with pytest.raises(ParameterError, match=r"silo_strength=1\.5: must be a number in \[0, 1\]"):
+    with pytest.raises(ParameterError, match=r"^silo_strength=1\.5: must be <= 1$"):
         Settings(silo_strength=1.5)
+    with pytest.raises(ParameterError, match=r"^seed=1\.5: must be a whole number$"):
+        Settings(seed=1.5)
     with pytest.raises(ParameterError, match="plan='moonshot': allowed: none, pilot"):
         Settings(plan="moonshot")
-    with pytest.raises(ParameterError, match="colour: unknown control"):
+    with pytest.raises(ParameterError, match="colour: unknown key; allowed: mode, plan"):
         Settings().replace(colour="blue")
 
 

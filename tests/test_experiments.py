@@ -391,6 +391,27 @@ def test_unreachable_scheduler_fails_fast_and_leaves_results_intact(
     assert folder_state(out) == before
 
 
+def test_a_sweep_is_not_resumed_into_results_of_an_older_output_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, out = tiny(tmp_path), tmp_path / "old"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--max-runs", "2", "--quiet"]) == 0
+    for part in (out / "runs").glob("part-*.parquet"):  # as a blueline from before schema versions wrote it
+        table = pq.read_table(part)
+        kept = {k: v for k, v in table.schema.metadata.items() if k != b"blueline.schema_version"}
+        pq.write_table(table.replace_schema_metadata(kept), part)
+    before = folder_state(out)
+    capsys.readouterr()
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert (
+        f"{out}: holds results written with output schema unversioned; this blueline writes schema 1" in err
+    )
+    assert "choose another --out" in err
+    assert folder_state(out) == before
+
+
 def test_results_folder_of_another_experiment_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

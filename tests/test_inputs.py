@@ -15,7 +15,6 @@ from experiments.definition import builtin_experiments, load_experiment
 from scenarios.cli import main
 from scenarios.inputs import InputError
 from scenarios.scenario import builtin_scenarios, load_scenario
-from scenarios.scenario_file import WaveTable
 from scenarios.schemas import input_files_markdown, json_schema, json_schema_text, shipped_schema
 from sim import ParameterError, Wave
 
@@ -86,8 +85,29 @@ def test_library_modules_raise_the_library_error_not_the_command_lines(module):
     assert "UsageError" not in from_cli
 
 
-def test_wave_table_declares_exactly_the_fields_of_sim_wave():
-    assert list(WaveTable.model_fields) == [f.name for f in dataclasses.fields(Wave)]
+def test_a_bound_is_declared_once_and_python_and_files_report_it_alike(tmp_path):
+    with pytest.raises(ParameterError) as from_python:
+        Wave(0, 4, coverage=2.0)
+    path = write(
+        tmp_path,
+        "s.toml",
+        "budget = 1\n[plans.x]\n[[plans.x.waves]]\nstart = 0\nduration = 4\ncoverage = 2.0\n",
+    )
+    with pytest.raises(InputError) as from_file:
+        load_scenario(path)
+    assert str(from_python.value) == "wave.coverage=2.0: must be <= 1"
+    assert str(from_file.value) == f"{path}: plans.x.waves[0].coverage=2.0: must be <= 1"
+
+
+def test_a_python_construction_reports_every_problem_at_once_with_a_did_you_mean():
+    with pytest.raises(ParameterError) as err:
+        Wave(-1, 0, advance_when={"above_line": 0.5, "max_week": 3})
+    assert err.value.problems == [
+        "wave.start=-1: must be >= 0",
+        "wave.duration=0: must be >= 1",
+        "wave.advance_when.max_weeks: missing; required",
+        "wave.advance_when.max_week: unknown key; did you mean 'max_weeks'? allowed: above_line, max_weeks",
+    ]
 
 
 @pytest.mark.parametrize("kind", ["scenario", "organization", "plans", "experiment"])
@@ -138,7 +158,7 @@ def test_toml_written_back_is_checked_and_reloads(tmp_path):
     ("text", "expected"),
     [
         ("", "scenario: missing; required"),
-        ('scenario = "classroom"\nseeds = [1, 1]\n', "seeds=[1, 1]: seeds must not repeat"),
+        ('scenario = "classroom"\nseeds = [1, 1]\n', "seeds=[1, 1]: seed 1 appears twice; must not repeat"),
         (
             'scenario = "classroom"\n[quick]\nsamplez = 3\n',
             "quick.samplez: unknown key; did you mean 'samples'?",

@@ -144,7 +144,7 @@ def test_customer_served_by_own_staff_ends_more_loyal():
         ({"span": 2.5}, "span"),
         ({"initial_rung_shares": (0.5, 0.5, 0.5, 0.5)}, "initial_rung_shares"),
         ({"departments": ()}, "departments"),
-        ({"departments": (Department("x", 0),)}, "departments"),
+        ({"departments": ({"name": "x", "frontline": 0},)}, "departments[0].frontline=0"),
         ({"departments": (Department("x", 5), Department("x", 5))}, "departments"),
         ({"no_such_field": 1}, "no_such_field"),
     ],
@@ -154,6 +154,11 @@ def test_invalid_parameters_raise_a_one_line_error_naming_the_field(changes, fie
         ModelParams().replace(**changes)
     message = str(err.value)
     assert message.startswith(field) and "\n" not in message
+
+
+def test_a_department_checks_its_own_fields_when_built():
+    with pytest.raises(ParameterError, match=r"^department\.frontline=0: must be >= 1 \(people\)$"):
+        Department("x", 0)
 
 
 def test_unknown_engine_and_bad_wave_are_rejected():
