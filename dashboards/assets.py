@@ -8,11 +8,16 @@ registries (CI, an offline classroom laptop) cannot, and the page stays
 blank. :func:`ensure` fills that cache from the npm registry with ``npm
 pack``, for exactly the package versions the installed Solara asks for.
 
-Run ``python -m dashboards.assets`` once after installing the project.
+Stock Mesa ``SolaraViz`` pages load more through the same proxy: its
+draggable grid and, for Altair charts, Vega (:data:`STOCK_VIZ_WIDGETS`).
+
+Run ``python -m dashboards.assets`` once after installing the project
+(``--stock-solaraviz`` to fetch stock SolaraViz's files too).
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import shutil
 import subprocess
@@ -23,6 +28,10 @@ from pathlib import Path
 
 _CDN_REFERENCE = re.compile(r"\{\{\s*cdn\s*\}\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+)/")
 _ECHARTS_VERSION = re.compile(r'const version = "(\d+\.\d+\.\d+)";')
+_WIDGET_CDN_REFERENCE = re.compile(r"getCdn\(\)\}/((?:@[\w.-]+/)?[\w.-]+)@([\w.-]+)/")
+
+STOCK_VIZ_WIDGETS = ("widgets/vue/gridlayout.vue", "widgets/vue/vegalite.vue")
+"""Solara's widgets that stock SolaraViz renders and that load browser files: the grid, Altair charts."""
 
 
 class AssetsError(RuntimeError):
@@ -36,28 +45,29 @@ def cache_dir() -> Path:
     return Path(settings.assets.proxy_cache_dir)
 
 
-def required_packages() -> list[tuple[str, str]]:
+def required_packages(stock_viz: bool = False) -> list[tuple[str, str]]:
     """The (npm name, version) pairs the page loads through the CDN proxy.
 
     Those of Solara's page template, and the ECharts library its
-    ``FigureEcharts`` component imports (the dashboard's charts).
+    ``FigureEcharts`` component imports (the dashboard's charts); with
+    ``stock_viz``, also those of :data:`STOCK_VIZ_WIDGETS` (a version may
+    be a major version, ``vega@5``, as the widget asks).
     """
-    import solara.components
-    import solara.server
+    import solara
 
-    template = Path(solara.server.__file__).parent / "templates" / "solara.html.j2"
-    packages = set(_CDN_REFERENCE.findall(template.read_text()))
-    echarts = Path(solara.components.__file__).parent / "echarts.vue"
-    packages.update(("echarts", version) for version in _ECHARTS_VERSION.findall(echarts.read_text()))
+    root = Path(solara.__file__).parent
+    packages = set(_CDN_REFERENCE.findall((root / "server" / "templates" / "solara.html.j2").read_text()))
+    echarts = (root / "components" / "echarts.vue").read_text()
+    packages.update(("echarts", version) for version in _ECHARTS_VERSION.findall(echarts))
+    for widget in STOCK_VIZ_WIDGETS if stock_viz else ():
+        packages.update(_WIDGET_CDN_REFERENCE.findall((root / widget).read_text()))
     return sorted(packages)
 
 
-def missing_packages(cache: Path | None = None) -> list[tuple[str, str]]:
+def missing_packages(cache: Path | None = None, stock_viz: bool = False) -> list[tuple[str, str]]:
     """Required packages with no folder in the cache yet."""
     cache = cache or cache_dir()
-    return [
-        (name, version) for name, version in required_packages() if not (cache / f"{name}@{version}").is_dir()
-    ]
+    return [(n, v) for n, v in required_packages(stock_viz) if not (cache / f"{n}@{v}").is_dir()]
 
 
 def _unpack(name: str, version: str, cache: Path) -> None:
@@ -87,19 +97,22 @@ def _unpack(name: str, version: str, cache: Path) -> None:
         package.rename(target)
 
 
-def ensure(cache: Path | None = None) -> list[str]:
+def ensure(cache: Path | None = None, stock_viz: bool = False) -> list[str]:
     """Fetch every missing package into the cache; returns the ones fetched (``name@version``)."""
     cache = cache or cache_dir()
     fetched = []
-    for name, version in missing_packages(cache):
+    for name, version in missing_packages(cache, stock_viz):
         _unpack(name, version, cache)
         fetched.append(f"{name}@{version}")
     return fetched
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dashboards.assets", description=__doc__.split("\n")[0])
+    parser.add_argument("--stock-solaraviz", action="store_true", help="also stock Mesa SolaraViz's files")
+    args = parser.parse_args(argv)
     try:
-        fetched = ensure()
+        fetched = ensure(stock_viz=args.stock_solaraviz)
     except AssetsError as err:
         print(f"dashboards.assets: error: {err}", file=sys.stderr)
         return 1

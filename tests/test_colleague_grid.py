@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import pytest
@@ -65,3 +66,50 @@ def test_stock_solaraviz_renders_the_space_and_a_plot_server_side():
     )
     box, rc = solara.render(page, handle_error=False)
     assert rc is not None
+
+
+def _browser_files_of(page) -> set[tuple[str, str]]:
+    """The (npm package, version) pairs the rendered page's widgets load through Solara's CDN proxy."""
+    solara = pytest.importorskip("solara")
+    from ipywidgets.widgets.widget import _instances
+
+    solara.render(page, handle_error=False)
+    found: set[tuple[str, str]] = set()
+    for widget in list(_instances.values()):
+        template = getattr(widget, "template", None)
+        text = template if isinstance(template, str) else getattr(template, "template", None) or ""
+        found |= set(re.findall(r"getCdn\(\)\}/((?:@[\w.-]+/)?[\w.-]+)@([\w.-]+)/", text))
+    return found
+
+
+def test_stock_solaraviz_loads_only_browser_files_the_assets_command_fetches(tmp_path, monkeypatch):
+    from mesa.visualization import SolaraViz, make_plot_component, make_space_component
+    from mesa.visualization.components import AgentPortrayalStyle
+
+    from dashboards import assets
+
+    page = SolaraViz(
+        CultureModel(rng=1),
+        components=[
+            make_space_component(lambda agent: AgentPortrayalStyle(size=5)),
+            make_plot_component("above_line", backend="altair"),
+        ],
+    )
+    loaded = _browser_files_of(page)
+    assert {"@widgetti/vue-grid-layout", "vega-embed"} <= {name for name, _ in loaded}
+    assert loaded <= set(assets.required_packages(stock_viz=True))
+    assert not loaded <= set(assets.required_packages())
+
+    fetched: list[str] = []
+
+    def npm_pack(name: str, version: str, cache) -> None:
+        (cache / f"{name}@{version}").mkdir(parents=True)
+        fetched.append(f"{name}@{version}")
+
+    monkeypatch.setattr(assets, "_unpack", npm_pack)
+    assets.ensure(tmp_path)
+    assert assets.missing_packages(tmp_path) == []
+    still_missing = set(assets.missing_packages(tmp_path, stock_viz=True))
+    assert still_missing == {p for p in loaded if f"{p[0]}@{p[1]}" not in fetched}
+    assets.ensure(tmp_path, stock_viz=True)
+    assert {f"{n}@{v}" for n, v in loaded} <= set(fetched) and assets.missing_packages(tmp_path, True) == []
