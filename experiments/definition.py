@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ from experiments.experiment_file import (
     experiment_file,
     sweepable_names,
 )
-from scenarios.inputs import InputError, check, parameter_problems, parse_toml, read_input_file
+from scenarios.inputs import InputError, builtins_in, check, locate, parameter_problems, parse_toml
 from scenarios.plans import builtin_plans, pick_plans
 from scenarios.scenario import Scenario, load_scenario
 from sim import ModelParams, ParameterError, Plan
@@ -120,17 +119,9 @@ class Experiment:
 # -- loading ---------------------------------------------------------------------------------------
 
 
-def _builtin_dir() -> Any:
-    return resources.files("experiments").joinpath("builtin")
-
-
 def builtin_experiments() -> dict[str, str]:
     """Built-in experiment names and their one-line descriptions, sorted by name."""
-    return {
-        e.name.removesuffix(".toml"): str(parse_toml(e.read_text(), e.name).get("description", ""))
-        for e in sorted(_builtin_dir().iterdir(), key=lambda e: e.name)
-        if e.name.endswith(".toml")
-    }
+    return builtins_in("experiments")
 
 
 def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment:
@@ -147,18 +138,8 @@ def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment
         Unknown name, a missing or malformed file, fields the experiment
         cannot use: every problem, one line each.
     """
-    text_name = str(name_or_path)
-    path = Path(text_name)
-    if path.suffix.lower() == ".toml" or path.exists() or "/" in text_name:
-        text = read_input_file(path, text_name, "experiment")
-        return parse_experiment(text, source=text_name, name=path.stem, base=path.parent, quick=quick)
-    builtins = builtin_experiments()
-    if text_name not in builtins:
-        raise InputError(
-            f"{text_name!r}: not a built-in experiment nor a .toml file; built-ins: {', '.join(builtins)}"
-        )
-    text = _builtin_dir().joinpath(f"{text_name}.toml").read_text()
-    return parse_experiment(text, source=f"builtin:{text_name}", name=text_name, base=None, quick=quick)
+    found = locate(name_or_path, "experiment", "experiments")
+    return parse_experiment(found.text, found.source, found.name, found.base, quick=quick)
 
 
 def parse_experiment(text: str, source: str, name: str, base: Path | None, quick: bool = False) -> Experiment:

@@ -16,12 +16,14 @@ import functools
 import json
 import stat
 import tomllib
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from sim.declared import CONFIG, ParameterError, problem_lines
+from sim.declared import CONFIG, ParameterError, did_you_mean, problem_lines
 
 
 class InputError(ParameterError):
@@ -101,6 +103,55 @@ def read_input_file(path: Path, shown: str, kind: str) -> str:
         raise InputError(f"{shown}: not UTF-8 text; save the {kind} file as UTF-8") from None
     except OSError as err:
         raise InputError(f"{shown}: cannot read: {err.strerror}") from None
+
+
+BUILTIN_PREFIX = "builtin:"
+
+
+@dataclass(frozen=True)
+class Located:
+    """A user's file, or a built-in, found by name or path: its text and where it came from.
+
+    ``source`` is named in every error (the path, or ``builtin:NAME``);
+    ``name`` is the file's stem; relative paths inside it start from
+    ``base`` (None for a built-in).
+    """
+
+    text: str
+    source: str
+    name: str
+    base: Path | None
+
+
+def builtins_in(package: str, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """The built-in files of a package's ``builtin/`` folder: name -> one-line description, sorted."""
+    folder = resources.files(package).joinpath("builtin")
+    return {
+        e.name.removesuffix(".toml"): str(parse_toml(e.read_text(), e.name).get("description", ""))
+        for e in sorted(folder.iterdir(), key=lambda e: e.name)
+        if e.name.endswith(".toml") and e.name not in skip
+    }
+
+
+def locate(name_or_path: str | Path, kind: str, package: str, skip: tuple[str, ...] = ()) -> Located:
+    """A built-in ``kind`` by name (from ``package/builtin/``), or a ``kind`` TOML file by path.
+
+    Raises
+    ------
+    InputError
+        An unknown name (with a did-you-mean) or a file that cannot be read.
+    """
+    text_name = str(name_or_path)
+    path = Path(text_name)
+    if path.suffix.lower() == ".toml" or "/" in text_name or path.exists():
+        return Located(read_input_file(path, text_name, kind), text_name, path.stem, path.parent)
+    builtins = builtins_in(package, skip)
+    if text_name not in builtins:
+        raise InputError(
+            f"{text_name!r}: not a built-in {kind} nor a .toml file; {did_you_mean(text_name, builtins)}built-ins: {', '.join(builtins)}"
+        )
+    text = resources.files(package).joinpath(f"builtin/{text_name}.toml").read_text()
+    return Located(text, BUILTIN_PREFIX + text_name, text_name, None)
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:

@@ -23,13 +23,20 @@ from typing import Any
 
 import tomli_w
 
-from scenarios.inputs import InputError, check, parameter_problems, parse_toml, read_input_file
+from scenarios.inputs import (
+    InputError,
+    builtins_in,
+    check,
+    locate,
+    parameter_problems,
+    parse_toml,
+    read_input_file,
+)
 from scenarios.plans import builtin_plans, pick_plans
 from scenarios.scenario_file import OrganizationTable, ParamsTable, PlanTable, ScenarioFile
 from sim import Department, ModelParams, ParameterError, Plan
 from sim.declared import did_you_mean
 
-BUILTIN_PREFIX = "builtin:"
 DEFAULT_N_SEEDS = 10
 
 
@@ -113,13 +120,7 @@ class Scenario:
 
 def builtin_scenarios() -> dict[str, str]:
     """Built-in scenario names and their one-line descriptions, sorted by name."""
-    out = {}
-    for entry in sorted(_builtin_dir().iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml") and entry.name != "plans.toml":
-            out[entry.name.removesuffix(".toml")] = str(
-                parse_toml(entry.read_text(), entry.name).get("description", "")
-            )
-    return out
+    return builtins_in("scenarios", skip=("plans.toml",))
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -131,18 +132,8 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         Unknown name, a missing, unreadable or malformed file, or fields the
         model does not allow: every problem, one line each.
     """
-    text_name = str(name_or_path)
-    path = Path(text_name)
-    if path.suffix.lower() == ".toml" or "/" in text_name or path.exists():
-        text = read_input_file(path, text_name, "scenario")
-        return parse_scenario(text, source=text_name, name=path.stem, base=path.parent)
-    builtins = builtin_scenarios()
-    if text_name not in builtins:
-        raise InputError(
-            f"{text_name!r}: not a built-in scenario nor a .toml file; {did_you_mean(text_name, builtins)}built-ins: {', '.join(builtins)}"
-        )
-    text = _builtin_dir().joinpath(f"{text_name}.toml").read_text()
-    return parse_scenario(text, source=BUILTIN_PREFIX + text_name, name=text_name, base=None)
+    found = locate(name_or_path, "scenario", "scenarios", skip=("plans.toml",))
+    return parse_scenario(found.text, found.source, found.name, found.base)
 
 
 def parse_scenario(text: str, source: str, name: str, base: Path | None) -> Scenario:
@@ -187,10 +178,6 @@ def scenario_from_dict(data: dict[str, Any], source: str, name: str, base: Path 
     return scenario
 
 
-def _builtin_dir() -> Any:
-    return resources.files("scenarios").joinpath("builtin")
-
-
 def _params(file: ScenarioFile, source: str, base: Path | None, problems: list[str]) -> ModelParams | None:
     """The scenario's ModelParams: the defaults, the organization, then ``[params]``."""
     changes = file.params.model_dump(exclude_none=True)
@@ -221,7 +208,7 @@ def _organization(value: str | OrganizationTable, source: str, base: Path | None
         return value
     path = Path(value)
     if not path.is_absolute():
-        path = (base if base is not None else Path(str(_builtin_dir()))) / path
+        path = (base if base is not None else Path(str(resources.files("scenarios")), "builtin")) / path
     where = f"{source}: organization file {value}"
     if path.suffix.lower() not in (".csv", ".toml"):
         raise InputError(f"{where}: must end in .toml or .csv")
