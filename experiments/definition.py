@@ -34,6 +34,7 @@ from experiments.experiment_file import (
 from scenarios.inputs import InputError, builtins_in, check, locate, parameter_problems, parse_toml
 from scenarios.plans import builtin_plans, pick_plans
 from scenarios.scenario import Scenario, load_scenario
+from scenarios.scenario_file import ScenarioFile
 from sim import ModelParams, ParameterError, Plan
 
 
@@ -226,11 +227,13 @@ def _value_problems(file: ExperimentFields, params: ModelParams, where: str) -> 
     problems = []
     for name, values in file.varied.items():
         for v in values if name in sweepable_names() else ():
-            if name == BUDGET:
-                problems += [f"{where}: {key}.budget={v!r}: must be >= 0 (currency)"] if v < 0 else []
-                continue
             try:
-                params.replace(**{name: v})
+                if name == BUDGET:
+                    check(ScenarioFile, {BUDGET: v}, where, f"{key}.")
+                else:
+                    params.replace(**{name: v})
+            except InputError as err:
+                problems += err.problems
             except ParameterError as err:
                 problems += parameter_problems(err, where, f"{key}.")
     return problems
