@@ -1,7 +1,8 @@
 """The model's parameters: one typed, validated, documented object.
 
-Every field carries its unit, allowed range and meaning in its metadata, so
-the CLI, the dashboard and the ODD document read them from one place.
+Every field is declared once (:mod:`sim.declared`) with its type, unit,
+allowed range and meaning, so Python construction, scenario files, their
+JSON Schema, the CLI, the dashboard and the ODD document read one place.
 Numbers are starting defaults calibrated as described in ``docs/ODD.md``.
 """
 
