@@ -25,6 +25,7 @@ from pydantic import Field, model_validator
 
 from experiments.experiment_file import Section, section
 from sim import Plan
+from sim.declared import Share
 
 OWNING = 0.5
 """Above-the-line share from which a step counts as owning, for the fold estimates."""
@@ -37,7 +38,7 @@ class HysteresisSpec(Section):
     plan_fields = ("plan",)
 
     plan: str = Field(description="plan whose first wave gives the push its shape; only its coverage changes")
-    levels: list[float] = Field(
+    levels: list[Share] = Field(
         min_length=2, max_length=1000, description="coverage of each step going up, increasing, in [0, 1]"
     )
     hold_weeks: int = Field(52, ge=1, le=10_000, description="weeks each step lasts")
@@ -60,8 +61,8 @@ class HysteresisSpec(Section):
 
     @model_validator(mode="after")
     def _check_steps(self) -> HysteresisSpec:
-        if not all(0 <= v <= 1 for v in self.levels) or list(self.levels) != sorted(set(self.levels)):
-            raise ValueError(f"levels={list(self.levels)}: must be distinct coverages in [0, 1], increasing")
+        if list(self.levels) != sorted(set(self.levels)):
+            raise ValueError(f"levels={list(self.levels)}: must be distinct coverages, increasing")
         if self.measure_weeks > self.hold_weeks:
             raise ValueError(f"measure_weeks={self.measure_weeks}: must be <= hold_weeks={self.hold_weeks}")
         return self
