@@ -9,7 +9,7 @@ valuable customers leaving first; Granovetter's riot. Writes
 
 Usage::
 
-    .venv/bin/python docs/mechanism_figures.py              # everything (about 5 minutes on 2 idle cores)
+    .venv/bin/python docs/mechanism_figures.py              # everything (about 10 minutes on 2 cores)
     .venv/bin/python docs/mechanism_figures.py --quick      # fewer seeds, to try it out
     .venv/bin/python docs/mechanism_figures.py --only leaders fatigue
 
