@@ -3,7 +3,8 @@
 Run it with ``blueline dashboard`` or ``solara run dashboards/app.py``.
 
 It follows Mesa's SolaraViz conventions (controls with play, pause, step
-and reset; views that re-render on Mesa's ``update_counter``) but is
+and reset; views that re-render on a frame counter, as on Mesa's
+``update_counter``) but is
 assembled from its own Solara components, because SolaraViz's controller
 cannot do what a class needs here: a preset must set every control at once,
 levers must act mid-run, and two plans and a baseline must step in lockstep
@@ -17,6 +18,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -26,19 +28,25 @@ from pathlib import Path
 from typing import Any
 
 import solara
-from mesa.visualization.utils import force_update, update_counter
-from solara.components.echarts import EchartsWidget
+from reacton.core import get_render_context
 
 from dashboards import charts
 from dashboards.cards import summary_lines
-from dashboards.frames import FrameAck
+from dashboards.chart_widget import ChartWidget
+from dashboards.frames import FrameAck, frames
 from dashboards.layout import network_layout
 from dashboards.levers import PARAMETER_LEVERS, WAVE_LEVERS
 from dashboards.lockstep import Lockstep
 from dashboards.presets import DEFAULT_PRESET, PRESETS
 from dashboards.settings import BEHAVIOUR, RANGES, Settings
 from dashboards.upload import UploadError, load_upload
-from sim import RUNG_NAMES, ParameterError
+from dashboards.warmup import warm_up
+from sim import RUNG_NAMES, ModelParams, ParameterError
+
+# Reacton's fast renderer (same widgets and effects as the default, which it is fuzz-tested against)
+# reconciles only the parts of the page that changed; the default walks every control for each frame.
+# Read when a page's renderer is made, so any time before the first page.
+os.environ.setdefault("REACTON_FAST", "1")
 
 SPEEDS: dict[str, float | None] = {"slow": 2.0, "steady": 6.0, "fast": 20.0, "fastest": None}
 """Playback speed in simulated weeks per second (None: as fast as the machine goes)."""
@@ -124,8 +132,11 @@ def ControlSlider(name: str, value: float, on_value: Callable[[Any], None], disa
 
 
 @solara.component
-def PresetPicker(preset: solara.Reactive[str], settings: Settings, choose: Callable[[str], None]) -> None:
+def PresetPicker(
+    preset: solara.Reactive[str], current: solara.Reactive[Lockstep], choose: Callable[[str], None]
+) -> None:
     """Pick a classroom preset; its caption says what to watch for; restore it once changed."""
+    settings = current.value.settings
     solara.Select("Classroom preset", values=list(PRESETS), value=preset.value or None, on_value=choose)
     chosen = PRESETS.get(preset.value)
     if chosen is not None:
@@ -141,12 +152,11 @@ def PresetPicker(preset: solara.Reactive[str], settings: Settings, choose: Calla
 
 @solara.component
 def Playback(
-    model: Lockstep,
+    current: solara.Reactive[Lockstep],
     playing: solara.Reactive[bool],
     speed: solara.Reactive[str],
     lock: threading.Lock,
     reset: Callable[[], None],
-    frame: int,
     ack: FrameAck,
 ) -> None:
     """Play, pause, step, reset; speed; jump to a week or to the end.
@@ -155,8 +165,10 @@ def Playback(
     :data:`FRAMES_PER_SECOND` times a second, at most a third of the time,
     and only once the browser has drawn the previous frame (``ack``): when
     drawing is slow (a large organization, a busy machine) it draws every
-    Nth week instead of slowing the run or queueing frames.
+    Nth week instead of slowing the run or queueing frames. Only
+    :class:`RunButtons` is redrawn with every frame.
     """
+    model = current.value
     target = solara.use_reactive(model.settings.weeks)
     jump_to: solara.Reactive[int | None] = solara.use_reactive(None)
     reached = solara.use_reactive(0)
@@ -173,20 +185,21 @@ def Playback(
             # draw when due, once the browser has drawn the last frame, and never more than a third of the time
             if ack.ready() and started - drawn_at >= max(1.0 / FRAMES_PER_SECOND, 2.0 * draw_seconds):
                 drawn_at = time.perf_counter()
-                force_update()  # renders in this thread: the next week waits for the picture
+                ack.draw()  # renders in this thread: the next week waits for the picture
                 draw_seconds = time.perf_counter() - drawn_at
             per_week = SPEEDS[speed.value]
             pause = 1.0 / per_week - (time.perf_counter() - started) if per_week else 0.0
             time.sleep(max(pause, YIELD_SECONDS))  # even at full speed, a click gets its turn
-        if task.is_current():  # paused or at the horizon (not reset): show the week it stopped at
-            force_update()
+        # paused or at the horizon: show the week it stopped at, unless on screen already (a reset, a new model)
+        if task.is_current() and ack.shows != (model, model.week):
+            ack.draw()
 
     task = solara.lab.use_task(play, dependencies=[playing.value, model], prefer_threaded=True)
 
     def step() -> None:
         with lock:
             model.step()
-        force_update()
+        ack.draw()
 
     def run_jump() -> None:
         if jump_to.value is None:
@@ -194,7 +207,7 @@ def Playback(
         with lock:
             model.jump_to(jump_to.value, progress=lambda week: week % 10 or reached.set(week))
         jump_to.set(None)
-        force_update()
+        ack.draw()
 
     solara.lab.use_task(run_jump, dependencies=[jump_to.value, model], prefer_threaded=True)
 
@@ -203,24 +216,7 @@ def Playback(
         reached.set(model.week)
         jump_to.set(int(week))
 
-    with solara.Row(gap="6px", style="flex-wrap: wrap"):
-        if playing.value:
-            solara.Button(
-                "Pause", icon_name="mdi-pause", color="primary", on_click=lambda: playing.set(False)
-            )
-        else:
-            solara.Button(
-                "Play",
-                icon_name="mdi-play",
-                color="primary",
-                on_click=lambda: playing.set(True),
-                disabled=not model.running,
-            )
-        solara.Button(
-            "Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or not model.running
-        )
-        solara.Button("Reset", icon_name="mdi-restart", on_click=reset)
-    solara.Text(f"Week {model.week} of {model.settings.weeks}", style="font-size: 1.25em; font-weight: 600")
+    RunButtons(model, playing, step, reset)
     solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), dense=True)
     with solara.Row(gap="6px", style="align-items: center; flex-wrap: wrap"):
         solara.InputInt("jump to week", value=target, style="max-width: 140px; min-width: 120px")
@@ -242,19 +238,52 @@ def Playback(
 
 
 @solara.component
-def Levers(model: Lockstep, lock: threading.Lock, moved: int) -> None:
+def RunButtons(
+    model: Lockstep, playing: solara.Reactive[bool], step: Callable[[], None], reset: Callable[[], None]
+) -> None:
+    """Play or pause, step, reset, and the week on screen: redrawn with every frame."""
+    frames.get()
+    with solara.Row(gap="6px", style="flex-wrap: wrap"):
+        if playing.value:
+            solara.Button(
+                "Pause", icon_name="mdi-pause", color="primary", on_click=lambda: playing.set(False)
+            )
+        else:
+            solara.Button(
+                "Play",
+                icon_name="mdi-play",
+                color="primary",
+                on_click=lambda: playing.set(True),
+                disabled=not model.running,
+            )
+        solara.Button(
+            "Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or not model.running
+        )
+        solara.Button("Reset", icon_name="mdi-restart", on_click=reset)
+    solara.Text(f"Week {model.week} of {model.settings.weeks}", style="font-size: 1.25em; font-weight: 600")
+
+
+@solara.component
+def Levers(current: solara.Reactive[Lockstep], lock: threading.Lock, ack: FrameAck) -> None:
     """Levers that act from the current week on, without a restart; the chart marks the week."""
-    params = model.runs[0].params
+    frames.get()  # a lever moved, or a jump back in time replayed the levers: the sliders follow
+    model = current.value
+    LeverSliders(model, lock, ack, model.runs[0].params)
+
+
+@solara.component
+def LeverSliders(model: Lockstep, lock: threading.Lock, ack: FrameAck, params: ModelParams) -> None:
+    """The levers at ``params``' values: redrawn when those change, not with every frame."""
 
     def move(name: str, value: float) -> None:
         with lock:
             model.adjust(**{name: float(value)})
-        force_update()
+        ack.draw()
 
     def launch(title: str) -> None:
         with lock:
             model.launch(WAVE_LEVERS[title])
-        force_update()
+        ack.draw()
 
     for name, (label, lo, hi, step) in PARAMETER_LEVERS.items():
         value = float(getattr(params, name))
@@ -368,8 +397,9 @@ def weekly_csv(model: Lockstep) -> str:
 
 
 @solara.component
-def Export(model: Lockstep) -> None:
+def Export(current: solara.Reactive[Lockstep]) -> None:
     """Weekly data as CSV; each chart saves itself as PNG from its own corner button."""
+    model = current.value
     solara.FileDownload(
         lambda: weekly_csv(model),
         filename="blueline-weekly.csv",
@@ -433,15 +463,9 @@ def Chart(build: Callable[[], dict[str, Any]], height: int, name: str, frame: in
     organization's network is thousands of numbers.
     """
     chart = solara.use_memo(
-        lambda: EchartsWidget(
-            option={}, maps={}, attributes={"style": f"height: {height}px; width: 100%"}, responsive=True
-        ),
-        dependencies=[height],
+        lambda: ChartWidget(attributes={"style": f"height: {height}px; width: 100%"}), dependencies=[height]
     )
-
-    option = build()
-    if chart.option != option:  # the widget is ours, not the renderer's: set it in place
-        chart.option = option
+    chart.option = build()  # the widget is ours, not the renderer's: set in place, sent if changed
     solara.Column(classes=["blueline-chart", f"blueline-{name}"], gap="0px", children=[chart])
 
 
@@ -479,8 +503,14 @@ def SummaryCard(model: Lockstep, index: int, frame: int) -> None:
 
 
 @solara.component
-def Board(model: Lockstep, projector: bool, frame: int) -> None:
-    """The main area: the tipping chart and the network first, then summaries, rungs and customers."""
+def Board(current: solara.Reactive[Lockstep], projector: bool, ack: FrameAck) -> None:
+    """The main area: the tipping chart and the network first, then summaries, rungs and customers.
+
+    With :class:`Playback`, the only part of the page redrawn with every frame.
+    """
+    frame = frames.get()
+    model = current.value
+    ack.sent(frame, shows=(model, model.week))
     font = 18 if projector else 14
     layout = solara.use_memo(lambda: network_layout(model.organization), dependencies=[model])
     shown = solara.use_reactive(0)
@@ -549,15 +579,14 @@ def _actions(
     playing: solara.Reactive[bool],
     error: solara.Reactive[str],
     lock: threading.Lock,
+    batch: Any,
 ) -> Actions:
     def rebuild(new: Settings) -> None:
-        # one state change where possible: each is a render pass
-        if playing.value:
-            playing.set(False)
         with lock:
             fresh = Lockstep(new)
-        model.set(fresh)
-        if error.value:
+        with batch:  # stop, new model, no error: one render pass
+            playing.set(False)
+            model.set(fresh)
             error.set("")
 
     def apply(**changes: Any) -> bool:
@@ -588,8 +617,9 @@ def _actions(
 
 
 @solara.component
-def SetUp(settings: Settings, actions: Actions) -> None:
+def SetUp(current: solara.Reactive[Lockstep], actions: Actions) -> None:
     """The controls that start a run again at week 0: plans, organization, behaviour, the class's scenario."""
+    settings = current.value.settings  # the controls below are redrawn only when it changes
     with solara.Card("Plans", margin=0):
         PlanControls(settings, actions.apply)
     with solara.Card("Organization", margin=0):
@@ -607,7 +637,12 @@ def SetUp(settings: Settings, actions: Actions) -> None:
 
 @solara.component
 def Page() -> None:
-    """The whole dashboard: controls on the left (hideable but for Run), the run(s) on the right."""
+    """The whole dashboard: controls on the left (hideable but for Run), the run(s) on the right.
+
+    It holds the page's state but reads none of the model: the parts that
+    show it read it themselves, so a new model or a new week redraws those
+    parts, not the page.
+    """
     start = PRESETS[DEFAULT_PRESET].settings
     preset = solara.use_reactive(DEFAULT_PRESET)
     model = solara.use_reactive(solara.use_memo(lambda: Lockstep(start), dependencies=[]))
@@ -617,13 +652,10 @@ def Page() -> None:
     controls_open = solara.use_reactive(True)
     projector = solara.use_reactive(True)
     lock = solara.use_memo(threading.Lock, dependencies=[])
-    actions = solara.use_memo(lambda: _actions(preset, model, playing, error, lock), dependencies=[])
+    batch = get_render_context()  # entered, it makes several state changes one render pass
+    actions = solara.use_memo(lambda: _actions(preset, model, playing, error, lock, batch), dependencies=[])
     reset = solara.use_memo(lambda: lambda: actions.rebuild(model.value.settings), dependencies=[])
-    settings = model.value.settings
-    # the one subscriber to Mesa's update_counter: a week simulated is one render pass, passed down as ``frame``
-    frame = update_counter.get()
-    ack = solara.use_memo(FrameAck, dependencies=[])
-    ack.sent(frame)
+    ack = solara.use_memo(lambda: FrameAck(batch), dependencies=[])
 
     solara.lab.theme.themes.light.primary = "#1f5bd6"  # per session: the accent is the OWN blue
     solara.Style(CSS)
@@ -645,22 +677,24 @@ def Page() -> None:
         with solara.Column(classes=["blueline-controls"], gap="8px"):
             if controls_open.value:
                 with solara.Card("Classroom", margin=0):
-                    PresetPicker(preset, settings, actions.choose)
+                    PresetPicker(preset, model, actions.choose)
             with solara.Card("Run", margin=0):
-                Playback(model.value, playing, speed, lock, reset=reset, frame=frame, ack=ack)
+                Playback(model, playing, speed, lock, reset=reset, ack=ack)
             with solara.Column(gap="0px"):  # always there, so the controls below keep their place
                 if error.value:
                     solara.Error(error.value, classes=["blueline-error"])
             if controls_open.value:
                 with solara.Card("Levers (mid-run)", margin=0):
-                    Levers(model.value, lock, len(model.value.moves))
+                    Levers(model, lock, ack)
                 with solara.Card("Export", margin=0):
-                    Export(model.value)
-                SetUp(settings, actions)
+                    Export(model)
+                SetUp(model, actions)
         with solara.Column(style="flex: 1 1 auto; min-width: 0"):
-            Board(model.value, projector.value, frame)
+            Board(model, projector.value, ack)
             solara.Column(children=[ack], style="display: none")
 
 
 page = Page()
 """The page as an element, as Mesa's examples expose it (``solara run`` also finds ``Page``)."""
+
+warm_up()  # solara imports this module as the server starts: the first page finds the engine loaded

@@ -1,7 +1,7 @@
 """The browser-side files Solara's page loads, put where its server finds them without a CDN.
 
 Solara's page template pulls a few npm packages (its Vue app bundle,
-require.js), and its ECharts component the ECharts library, through the
+require.js), and the dashboard's charts the ECharts library, through the
 server's CDN proxy, which fetches them from a public
 CDN on first use and caches them. A machine that reaches only the package
 registries (CI, an offline classroom laptop) cannot, and the page stays
@@ -27,7 +27,6 @@ import tempfile
 from pathlib import Path
 
 _CDN_REFERENCE = re.compile(r"\{\{\s*cdn\s*\}\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+)/")
-_ECHARTS_VERSION = re.compile(r'const version = "(\d+\.\d+\.\d+)";')
 _WIDGET_CDN_REFERENCE = re.compile(r"getCdn\(\)\}/((?:@[\w.-]+/)?[\w.-]+)@([\w.-]+)/")
 
 STOCK_VIZ_WIDGETS = ("widgets/vue/gridlayout.vue", "widgets/vue/vegalite.vue")
@@ -48,17 +47,18 @@ def cache_dir() -> Path:
 def required_packages(stock_viz: bool = False) -> list[tuple[str, str]]:
     """The (npm name, version) pairs the page loads through the CDN proxy.
 
-    Those of Solara's page template, and the ECharts library its
-    ``FigureEcharts`` component imports (the dashboard's charts); with
-    ``stock_viz``, also those of :data:`STOCK_VIZ_WIDGETS` (a version may
-    be a major version, ``vega@5``, as the widget asks).
+    Those of Solara's page template, and the ECharts library the
+    dashboard's charts load (:data:`dashboards.chart_widget.ECHARTS_VERSION`);
+    with ``stock_viz``, also those of :data:`STOCK_VIZ_WIDGETS` (a version
+    may be a major version, ``vega@5``, as the widget asks).
     """
     import solara
 
+    from dashboards.chart_widget import ECHARTS_VERSION
+
     root = Path(solara.__file__).parent
     packages = set(_CDN_REFERENCE.findall((root / "server" / "templates" / "solara.html.j2").read_text()))
-    echarts = (root / "components" / "echarts.vue").read_text()
-    packages.update(("echarts", version) for version in _ECHARTS_VERSION.findall(echarts))
+    packages.add(("echarts", ECHARTS_VERSION))
     for widget in STOCK_VIZ_WIDGETS if stock_viz else ():
         packages.update(_WIDGET_CDN_REFERENCE.findall((root / widget).read_text()))
     return sorted(packages)

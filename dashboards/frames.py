@@ -10,12 +10,23 @@ the click waited behind every frame not yet drawn).
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
 import ipyvuetify as v
+import solara
 import traitlets
 
 ACK_TIMEOUT = 2.0
 """Seconds to wait for the browser's word before drawing anyway (no browser: tests, a closed tab)."""
+
+
+frames = solara.reactive(0)
+"""Frames sent to this page: the views that show a week read it, so each increment redraws them.
+
+Mesa's ``update_counter`` does the same, but importing it imports all of
+``mesa.visualization`` (Matplotlib, Altair): over a second of server start.
+"""
 
 
 class FrameAck(v.VuetifyTemplate):
@@ -41,13 +52,28 @@ module.exports = {
     frame = traitlets.Int(0).tag(sync=True)
     drawn = traitlets.Int(0).tag(sync=True)
 
+    def __init__(self, batch: AbstractContextManager[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._batch = batch or nullcontext()
+        self.shows: Any = None
+
+    def draw(self) -> None:
+        """Send a frame: one render pass for every view that shows the week.
+
+        Each view reading :data:`frames` would otherwise get a pass of its
+        own; ``batch`` (the page's render context) makes them one.
+        """
+        with self._batch:
+            frames.value += 1
+
     def ready(self) -> bool:
         """Whether the browser has drawn the last frame sent, or has been silent for :data:`ACK_TIMEOUT`."""
         if self.drawn >= self.frame:
             return True
         return time.monotonic() - getattr(self, "_sent_at", 0.0) > ACK_TIMEOUT
 
-    def sent(self, frame: int) -> None:
-        """Note that ``frame`` went to the browser."""
+    def sent(self, frame: int, shows: Any) -> None:
+        """Note that ``frame``, showing ``shows`` (what the page is drawn from), went to the browser."""
         self._sent_at = time.monotonic()
+        self.shows = shows
         self.frame = frame

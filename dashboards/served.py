@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dashboards import assets
+from dashboards.chart_widget import echarts_url
 from dashboards.commands import QUIET_ENVIRONMENT, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -133,15 +134,14 @@ def wait_for_week(page: Any, number: int, timeout: float = 60_000) -> None:
 
 def chart_option(page: Any, name: str) -> dict[str, Any] | None:
     """The option a chart (``blueline-NAME``) has drawn in the browser, read back from ECharts itself."""
-    (version,) = [v for n, v in assets.required_packages() if n == "echarts"]
     return page.evaluate(
-        """([name, version]) => new Promise((resolve) => {
+        """([name, url]) => new Promise((resolve) => {
             const el = document.querySelector(`.blueline-${name} .solara-echarts`);
-            // the module the chart component loaded, from requirejs' cache
-            window.requirejs([`${window.solara.cdn}/echarts@${version}/dist/echarts.js`], (echarts) => {
+            // the module the chart widget loaded, from requirejs' cache
+            window.requirejs([url], (echarts) => {
                 const chart = el && echarts.getInstanceByDom(el);
                 resolve(chart ? JSON.parse(JSON.stringify(chart.getOption())) : null);
             });
         })""",
-        [name, version],
+        [name, echarts_url(page.evaluate("window.solara.cdn"))],
     )

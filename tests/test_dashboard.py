@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import ipyvuetify as v
@@ -12,11 +14,11 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 import solara
-from solara.components.echarts import EchartsWidget
 
 from dashboards import charts
 from dashboards.app import LABELS, Page, format_value, weekly_csv
 from dashboards.cards import planned_in_all, planned_to_date, summary_lines
+from dashboards.chart_widget import ChartWidget
 from dashboards.layout import AGGREGATE_ABOVE, department_flows, network_layout
 from dashboards.levers import WAVE_LEVERS
 from dashboards.lockstep import Lockstep
@@ -427,7 +429,7 @@ def _slider(rc, name: str):
 
 
 def _charts(rc) -> list[dict]:
-    return [w.option for w in rc.find(EchartsWidget).widgets]
+    return [w.option for w in rc.find(ChartWidget).widgets]
 
 
 def _show_behaviour(rc) -> None:
@@ -512,6 +514,34 @@ def test_a_lever_moved_mid_run_keeps_the_week_and_is_marked(page):
     assert marks == [{"xAxis": 4, "name": "silo strength 0.85→0.3"}]
     _button(page, "the executives join now").click()
     assert "wave launched" in str(_charts(page)[0])
+
+
+def test_a_step_and_a_reset_are_one_render_pass_each(page):
+    before = page.render_count
+    _button(page, "Step").click()
+    assert page.render_count == before + 1
+    _button(page, "Reset").click()
+    assert page.render_count == before + 2
+    assert "Week 0 of 156" in _texts(page)
+
+
+def test_a_chart_sends_its_option_only_when_it_changed():
+    chart = ChartWidget()
+    sent = []
+    chart.observe(lambda change: sent.append(change["new"]), "spec")
+    option = charts.rungs_option(Lockstep(Settings(weeks=52)).runs[0].weekly(), 52, "rocket")
+    chart.option = option
+    chart.option = dict(option)
+    assert len(sent) == 1 and chart.option == option
+    with pytest.raises(ValueError):
+        chart.option = {"series": [{"data": [[0, float("nan")]]}]}  # would not parse in the browser
+
+
+def test_the_dashboard_does_not_import_matplotlib():
+    # Mesa's visualization imports Matplotlib and Altair: over a second of server start for nothing drawn
+    code = "import sys, dashboards.app; print(sorted({'matplotlib', 'altair'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 # --- the command ------------------------------------------------------------------------------------
