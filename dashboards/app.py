@@ -452,7 +452,9 @@ def Info() -> None:
 
 
 @solara.component
-def Chart(build: Callable[[], dict[str, Any]], height: int, name: str, frame: int) -> None:
+def Chart(
+    build: Callable[[], dict[str, Any]], height: int, name: str, frame: int, on_drawn: Callable[[], None]
+) -> None:
     """One browser-drawn chart; ``name`` is a CSS class the tests and the benchmark find it by.
 
     ``frame`` makes it draw again: the renderer takes two closures over the
@@ -466,6 +468,16 @@ def Chart(build: Callable[[], dict[str, Any]], height: int, name: str, frame: in
         lambda: ChartWidget(attributes={"style": f"height: {height}px; width: 100%"}), dependencies=[height]
     )
     chart.option = build()  # the widget is ours, not the renderer's: set in place, sent if changed
+
+    def watch() -> Callable[[], None]:
+        def seen(change: dict[str, Any]) -> None:
+            if change["new"]:
+                on_drawn()
+
+        chart.observe(seen, "drawn")
+        return lambda: chart.unobserve(seen, "drawn")
+
+    solara.use_effect(watch, dependencies=[chart])
     solara.Column(classes=["blueline-chart", f"blueline-{name}"], gap="0px", children=[chart])
 
 
@@ -503,10 +515,13 @@ def SummaryCard(model: Lockstep, index: int, frame: int) -> None:
 
 
 @solara.component
-def Board(current: solara.Reactive[Lockstep], projector: bool, ack: FrameAck) -> None:
+def Board(
+    current: solara.Reactive[Lockstep], projector: bool, ack: FrameAck, on_drawn: Callable[[], None]
+) -> None:
     """The main area: the tipping chart and the network first, then summaries, rungs and customers.
 
-    With :class:`Playback`, the only part of the page redrawn with every frame.
+    With :class:`RunButtons`, the only part of the page redrawn with every frame.
+    ``on_drawn`` is called once a chart is on screen.
     """
     frame = frames.get()
     model = current.value
@@ -540,7 +555,7 @@ def Board(current: solara.Reactive[Lockstep], projector: bool, ack: FrameAck) ->
         )
 
     with solara.Column(classes=["blueline-top"]):
-        Chart(tipping, 520, "tipping", frame)
+        Chart(tipping, 520, "tipping", frame, on_drawn)
         with solara.Column(gap="0px"):
             if not single:
                 solara.ToggleButtonsSingle(
@@ -548,18 +563,19 @@ def Board(current: solara.Reactive[Lockstep], projector: bool, ack: FrameAck) ->
                     on_value=shown.set,
                     children=[solara.Button(r.plan.name, value=i) for i, r in enumerate(model.runs)],
                 )
-            Chart(network, 520 if single else 476, "network", frame)
+            Chart(network, 520 if single else 476, "network", frame, on_drawn)
     with solara.Columns([1] * len(model.runs)):
         for i in range(len(model.runs)):
             SummaryCard(model, i, frame)
     with solara.Column(classes=["blueline-top"]):
         for r in model.runs:
-            Chart(rungs(r), 380, "rungs", frame)
+            Chart(rungs(r), 380, "rungs", frame, on_drawn)
         Chart(
             lambda: charts.customers_option(_curves(model), model.settings.weeks, font=font),
             380,
             "customers",
             frame,
+            on_drawn,
         )
 
 
@@ -641,7 +657,9 @@ def Page() -> None:
 
     It holds the page's state but reads none of the model: the parts that
     show it read it themselves, so a new model or a new week redraws those
-    parts, not the page.
+    parts, not the page. The controls below the fold (levers, export, set-up)
+    are sent once the browser has drawn the charts: the first screen does
+    not wait for them.
     """
     start = PRESETS[DEFAULT_PRESET].settings
     preset = solara.use_reactive(DEFAULT_PRESET)
@@ -656,6 +674,8 @@ def Page() -> None:
     actions = solara.use_memo(lambda: _actions(preset, model, playing, error, lock, batch), dependencies=[])
     reset = solara.use_memo(lambda: lambda: actions.rebuild(model.value.settings), dependencies=[])
     ack = solara.use_memo(lambda: FrameAck(batch), dependencies=[])
+    drawn = solara.use_reactive(False)
+    on_drawn = solara.use_memo(lambda: lambda: drawn.set(True), dependencies=[])
 
     solara.lab.theme.themes.light.primary = "#1f5bd6"  # per session: the accent is the OWN blue
     solara.Style(CSS)
@@ -683,14 +703,14 @@ def Page() -> None:
             with solara.Column(gap="0px"):  # always there, so the controls below keep their place
                 if error.value:
                     solara.Error(error.value, classes=["blueline-error"])
-            if controls_open.value:
+            if controls_open.value and drawn.value:
                 with solara.Card("Levers (mid-run)", margin=0):
                     Levers(model, lock, ack)
                 with solara.Card("Export", margin=0):
                     Export(model)
                 SetUp(model, actions)
         with solara.Column(style="flex: 1 1 auto; min-width: 0"):
-            Board(model, projector.value, ack)
+            Board(model, projector.value, ack, on_drawn)
             solara.Column(children=[ack], style="display: none")
 
 

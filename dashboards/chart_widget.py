@@ -26,7 +26,7 @@ def echarts_url(cdn: str = "") -> str:
 
 
 class ChartWidget(v.VuetifyTemplate):
-    """One chart; set :attr:`option` (a dict) and the browser redraws it if it changed."""
+    """One chart: set :attr:`option` (a dict) and the browser redraws it if it changed."""
 
     template = traitlets.Unicode(
         """<template>
@@ -36,10 +36,15 @@ class ChartWidget(v.VuetifyTemplate):
 module.exports = {
   mounted() {
     // the module requirejs loaded once for the page (echarts_url)
-    window.requirejs([`${window.solara.cdn}/echarts@${this.version}/dist/echarts.min.js`], (echarts) => {
-      this.chart = echarts.init(this.$refs.echarts);
-      this.draw();
-    });
+    const url = `${window.solara.cdn}/echarts@${this.version}/dist/echarts.min.js`;
+    window.requirejs(
+      [url],
+      (echarts) => {
+        this.chart = echarts.init(this.$refs.echarts);
+        this.draw();
+      },
+      () => { this.drawn = true; },  // no chart to wait for: the rest of the page comes anyway
+    );
     this.resizeObserver = new ResizeObserver(() => this.chart && this.chart.resize());
     this.resizeObserver.observe(this.$refs.echarts);
   },
@@ -59,6 +64,9 @@ module.exports = {
       if (this.chart && this.spec) {
         // notMerge: the option is whole, so nothing of the previous one lingers
         this.chart.setOption(JSON.parse(this.spec), true);
+        if (!this.drawn) {
+          requestAnimationFrame(() => { this.drawn = true; });
+        }
       }
     },
   },
@@ -66,6 +74,8 @@ module.exports = {
 </script>"""
     ).tag(sync=True)
     spec = traitlets.Unicode("").tag(sync=True)
+    drawn = traitlets.Bool(False).tag(sync=True)
+    """Set by the browser once the chart is on screen (or ECharts could not be loaded)."""
     version = traitlets.Unicode(ECHARTS_VERSION).tag(sync=True)
     attributes = traitlets.Dict().tag(sync=True)
 

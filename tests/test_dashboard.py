@@ -393,12 +393,23 @@ def test_a_broken_upload_gets_one_line_naming_file_and_field(files, message):
 
 @pytest.fixture
 def page():
-    """The rendered page and its render context; closed after the test."""
+    """The rendered page and its render context, its charts drawn as a browser would; closed after the test."""
     _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    _draw_charts(rc)
     try:
         yield rc
     finally:
         rc.close()
+
+
+def _draw_charts(rc) -> None:
+    """What the browser says once it has drawn the charts (no browser here)."""
+    for chart in rc.find(ChartWidget).widgets:
+        chart.drawn = True
+
+
+def _card_titles(rc) -> list[str]:
+    return [c for w in rc.find(v.CardTitle).widgets for c in w.children]
 
 
 def _button(rc, label: str):
@@ -514,6 +525,17 @@ def test_a_lever_moved_mid_run_keeps_the_week_and_is_marked(page):
     assert marks == [{"xAxis": 4, "name": "silo strength 0.85→0.3"}]
     _button(page, "the executives join now").click()
     assert "wave launched" in str(_charts(page)[0])
+
+
+def test_the_controls_below_the_fold_follow_the_first_drawn_chart():
+    _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    try:
+        assert {"Classroom", "Run"} <= set(_card_titles(rc))
+        assert not {"Levers (mid-run)", "Export", "Plans", "Info"} & set(_card_titles(rc))
+        rc.find(ChartWidget).widgets[0].drawn = True
+        assert {"Levers (mid-run)", "Export", "Plans", "Info"} <= set(_card_titles(rc))
+    finally:
+        rc.close()
 
 
 def test_a_step_and_a_reset_are_one_render_pass_each(page):
