@@ -55,8 +55,8 @@ def _drawn(page: Any) -> None:
     )
 
 
-TIMED_CLICK = """([label, week]) => new Promise((resolve) => {
-    const shown = new RegExp(`^Week ${week} of \\d+$`);
+TIMED_CLICK = """([label, week]) => new Promise((resolve, reject) => {
+    const shown = new RegExp(`^Week ${week} of \\\\d+$`);
     const showing = () => [...document.querySelectorAll('.blueline-controls *')]
         .some(e => e.childElementCount === 0 && shown.test(e.textContent.trim()));
     const button = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === label);
@@ -67,6 +67,7 @@ TIMED_CLICK = """([label, week]) => new Promise((resolve) => {
         requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - clicked)));
     });
     observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+    setTimeout(() => reject(new Error(`${label}: week ${week} not shown within 60 s`)), 60000);
     clicked = performance.now();
     button.click();
 })"""
