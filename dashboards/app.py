@@ -37,6 +37,7 @@ from dashboards.frames import FrameAck, frames
 from dashboards.layout import network_layout
 from dashboards.levers import PARAMETER_LEVERS, WAVE_LEVERS
 from dashboards.lockstep import Lockstep
+from dashboards.prebuilt import Prebuilt
 from dashboards.presets import DEFAULT_PRESET, PRESETS
 from dashboards.settings import BEHAVIOUR, RANGES, Settings
 from dashboards.upload import UploadError, load_upload
@@ -596,14 +597,16 @@ def _actions(
     error: solara.Reactive[str],
     lock: threading.Lock,
     batch: Any,
+    prebuilt: Prebuilt,
 ) -> Actions:
     def rebuild(new: Settings) -> None:
         with lock:
-            fresh = Lockstep(new)
+            fresh = prebuilt.take(new)
         with batch:  # stop, new model, no error: one render pass
             playing.set(False)
             model.set(fresh)
             error.set("")
+        prebuilt.build_ahead(new)  # the next Reset's model
 
     def apply(**changes: Any) -> bool:
         try:
@@ -663,7 +666,9 @@ def Page() -> None:
     """
     start = PRESETS[DEFAULT_PRESET].settings
     preset = solara.use_reactive(DEFAULT_PRESET)
-    model = solara.use_reactive(solara.use_memo(lambda: Lockstep(start), dependencies=[]))
+    prebuilt = solara.use_memo(Prebuilt, dependencies=[])
+    model = solara.use_reactive(solara.use_memo(lambda: prebuilt.take(start), dependencies=[]))
+    solara.use_effect(lambda: prebuilt.build_ahead(start), dependencies=[])
     playing = solara.use_reactive(False)
     speed = solara.use_reactive("fast")
     error = solara.use_reactive("")
@@ -671,7 +676,9 @@ def Page() -> None:
     projector = solara.use_reactive(True)
     lock = solara.use_memo(threading.Lock, dependencies=[])
     batch = get_render_context()  # entered, it makes several state changes one render pass
-    actions = solara.use_memo(lambda: _actions(preset, model, playing, error, lock, batch), dependencies=[])
+    actions = solara.use_memo(
+        lambda: _actions(preset, model, playing, error, lock, batch, prebuilt), dependencies=[]
+    )
     reset = solara.use_memo(lambda: lambda: actions.rebuild(model.value.settings), dependencies=[])
     ack = solara.use_memo(lambda: FrameAck(batch), dependencies=[])
     drawn = solara.use_reactive(False)
