@@ -37,28 +37,46 @@ class LocalExecutor:
         self.workers = default_workers() if workers is None else workers
         if self.workers < 1:
             raise InputError(f"--workers={self.workers}: must be a whole number >= 1")
+        self._entered = False
+        self._pool: Any = None
 
     @property
     def label(self) -> str:
         return f"{self.workers} local process{'es' if self.workers > 1 else ''}"
 
     def __enter__(self) -> LocalExecutor:
+        self._entered = True
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        return None
+        self._entered = False
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def slots(self) -> int:
         """Runs that can go on at once."""
         return self.workers
 
     def map_chunks(self, chunks: list[list[RunSpec]]) -> Iterator[ChunkResult]:
+        """Yield chunks as they finish.
+
+        Inside ``with executor:`` the worker processes are kept from one call
+        to the next (a search calls this once per round), and end with the block.
+        """
         if self.workers == 1 or len(chunks) <= 1:
             for chunk in chunks:
                 yield run_chunk(chunk)
             return
+        if self._entered and self._pool is None:
+            self._pool = worker_pool(self.workers, preload=("experiments.runs", "sim.model"))
         # import the model once in the forkserver, fork workers from it
-        pool = worker_pool(min(self.workers, len(chunks)), preload=("experiments.runs", "sim.model"))
+        kept = self._pool is not None
+        pool = (
+            self._pool
+            if kept
+            else worker_pool(min(self.workers, len(chunks)), preload=("experiments.runs", "sim.model"))
+        )
         try:
             # Keep a few chunks queued per worker, not the whole sweep: an interrupted
             # sweep then stops promptly.
@@ -77,9 +95,11 @@ class LocalExecutor:
                         pending.add(pool.submit(run_chunk, nxt))
         except BaseException:  # Ctrl-C, SIGTERM or a failed chunk: do not wait for the chunks in flight
             stop_pool(pool)
+            self._pool = None
             raise
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            if not kept:
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 class DaskExecutor:
