@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from scenarios.inputs import InputError
 from scenarios.outputs import STUDY, check_destination, default_output, output_name
 from scenarios.plans import builtin_plans
 from scenarios.runner import budget_fits, default_workers, expected_spend
-from scenarios.scenario import Scenario, builtin_scenarios, load_scenario
+from scenarios.scenario import Scenario, builtin_scenarios, load_scenario, scenario_to_toml
 from scenarios.scenario_file import MAX_SEEDS
 from scenarios.size_guard import estimate, refuse_if_too_big
 
@@ -20,7 +21,28 @@ from scenarios.size_guard import estimate, refuse_if_too_big
 # commands that run something, so `blueline --help` and the listings start fast.
 
 RAW = argparse.RawDescriptionHelpFormatter
-SCHEMA_KINDS = ("scenario", "organization", "plans", "experiment")
+SCHEMA_KINDS = ("scenario", "organization", "plans", "experiment", "family")
+DEFAULT_TRIALS = 120
+SAMPLER_NAMES = ("tpe", "nsga2")
+FAMILY_HELP = """the family searched (a scenario's [optimize] table, or --family FILE with the same keys):
+  a plan has a first stage from week 0, an optional booster and an optional sustaining burn, all reaching
+  the same roles with the same doses and building blocks.
+  roles                 role sets tried              [["frontline","managers","executives"],
+                                                      ["frontline","managers"], ["managers","executives"]]
+  blocks                none, local, organization (needs the executives), all     all four
+  block_level           target level of every block raised                        0.3 to 0.9
+  education, leadership training and coaching doses                               0.2-0.9, 0-0.9
+  staging               simultaneous, one_at_a_time (each department in turn),
+                        gated (next department at gate_above_line, or after gate_max_weeks)
+  first_stage_weeks     length (per department when staged)                       4 to 39
+  first_stage_coverage  share of targets reached a week (log scale)               0.02 to 0.5
+  gate_above_line, gate_max_weeks                                                  0.3-0.8, 8-52
+  booster               [true, false]; booster_gap_weeks after the first stage ends (0-52),
+                        booster_weeks (2-26) at booster_coverage (0.02-0.5), everyone at once
+  sustaining_burn       [true, false]; from the end of the booster (or first stage),
+                        burn_weeks (13-208) at burn_coverage (0.005-0.1)
+  each number field: a number (fixed), a list of values to try, or { min = .., max = .. };
+  a booster or burn that would start after the horizon is left out. docs: docs/optimize.md"""
 
 
 def register(subparsers: Any) -> None:
@@ -80,6 +102,113 @@ def register(subparsers: Any) -> None:
     _common(p)
     p.add_argument("--budget", type=float, help="spend per plan, overriding the scenario's budget")
     p.set_defaults(func=cmd_explain)
+
+    p = subparsers.add_parser(
+        "optimize",
+        help="the cheapest plan of a family that tips with high confidence (Optuna; resumable)",
+        description="Search a family of plans for the cheapest one whose probability of tipping reaches "
+        "--target, judged by the 95% Wilson lower bound over the evaluation seeds (not the point "
+        "estimate); price each written plan (built-in and the scenario's own) at the cheapest budget that "
+        "reaches the target; run the chosen plan and the best written plan again on fresh seeds. The study "
+        "is kept in OUT/study.sqlite3: the same command resumes a stopped or killed search without "
+        "repeating a finished trial, and a larger --trials extends it. Writes plan.toml (a [plans.NAME] "
+        "block), scenario.toml (for blueline compare), pareto.png/.csv, trials.csv, references.csv, "
+        "verification.csv/.md and summary.json.\n\n" + FAMILY_HELP,
+        epilog="examples:\n"
+        "  blueline optimize                                   # the default scenario, target 0.9\n"
+        "  blueline optimize default --target 0.8 --trials 60 --workers 2\n"
+        "  blueline optimize my_scenario.toml --family family.toml --html\n"
+        "  blueline optimize default --local-cluster 2 --json | jq .saving",
+        formatter_class=RAW,
+    )
+    p.add_argument(
+        "scenario", nargs="?", default="default", help="built-in name or .toml file (default: default)"
+    )
+    p.add_argument(
+        "--target",
+        type=float,
+        default=0.9,
+        metavar="P",
+        help="P(tip) the plan must reach, judged by the 95%% lower bound (default 0.9)",
+    )
+    p.add_argument(
+        "--family",
+        type=Path,
+        metavar="FILE",
+        help="a TOML file of family bounds (over the scenario's [optimize])",
+    )
+    p.add_argument(
+        "--trials",
+        type=int,
+        default=DEFAULT_TRIALS,
+        metavar="N",
+        help=f"trials in the study (default {DEFAULT_TRIALS})",
+    )
+    seeds = p.add_mutually_exclusive_group()
+    seeds.add_argument("--seeds", type=int, nargs="+", metavar="SEED", help="the evaluation seeds")
+    seeds.add_argument(
+        "--n-seeds",
+        type=int,
+        metavar="N",
+        help="evaluate each plan on seeds 0..N-1 (default: 25 more than the fewest that can reach the target)",
+    )
+    p.add_argument(
+        "--verify-seeds",
+        type=int,
+        default=200,
+        metavar="N",
+        help="fresh seeds for the verification (default 200, at least 100)",
+    )
+    p.add_argument(
+        "--references",
+        nargs="*",
+        metavar="PLAN",
+        help="written plans to beat (default: every built-in plan and the scenario's own; none: give no name)",
+    )
+    p.add_argument("--sampler", choices=SAMPLER_NAMES, default="tpe", help="Optuna sampler (default tpe)")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="the sampler's seed (default 0)")
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=8,
+        metavar="N",
+        help="trials evaluated together (default 8); the study does not depend on --workers",
+    )
+    p.add_argument(
+        "--name", default="optimized", help="name of the chosen plan in plan.toml (default optimized)"
+    )
+    p.add_argument("--weeks", type=int, metavar="W", help="horizon in weeks (overrides the scenario)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="study and results folder (default: results/optimize-SCENARIO)",
+    )
+    p.add_argument("--force", action="store_true", help="use --out even if it holds other files")
+    p.add_argument("--restart", action="store_true", help="discard the study in --out and start again")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help=f"local worker processes (default: CPU count, here {default_workers()})",
+    )
+    where.add_argument(
+        "--scheduler", metavar="ADDR", help="run on the Dask cluster at ADDR (tcp://HOST:PORT)"
+    )
+    where.add_argument(
+        "--local-cluster", type=int, metavar="N", help="start a Dask LocalCluster of N workers"
+    )
+    add_min_effect(p)
+    p.add_argument(
+        "--html", action="store_true", help="also write report.html, a self-contained board report"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--allow-long", action="store_true", help="run even if the size guard estimates more than an hour"
+    )
+    p.add_argument("--json", action="store_true", help="print summary.json on stdout (text goes to stderr)")
+    p.set_defaults(func=cmd_optimize)
 
     p = subparsers.add_parser(
         "run",
@@ -350,6 +479,165 @@ def cmd_explain(args: argparse.Namespace) -> int:
     print(f"report: {out / 'report.md'}")
     print(f"chart: {out / FIGURE} (data: {out / FIGURE.replace('.png', '.csv')}, {len(table)} terms)")
     return 0
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    """``blueline optimize``: the cheapest plan of a family reaching the target, verified on fresh seeds."""
+    from experiments.executors import make_executor
+    from scenarios.optimize.evaluation import ROUND_SIZE, most_reachable, seeds_for
+    from scenarios.optimize.family import dimensions, family_of, fitted_to_horizon
+    from scenarios.optimize.references import STEPS
+    from scenarios.optimize.search import Question
+    from scenarios.optimize.verification import MIN_VERIFY_SEEDS
+    from scenarios.outputs import OPTIMIZE, mark_folder
+
+    if not 0 < args.target < 1:
+        raise InputError(
+            f"--target {args.target:g}: must be a probability strictly between 0 and 1 "
+            "(0.9: the plan tips in at least 90% of runs, judged by the 95% lower bound)"
+        )
+    if not 1 <= args.trials <= 100_000:
+        raise InputError(f"--trials {args.trials}: must be a whole number in [1, 100,000]")
+    if not MIN_VERIFY_SEEDS <= args.verify_seeds <= MAX_SEEDS:
+        raise InputError(
+            f"--verify-seeds {args.verify_seeds}: must be a whole number in [{MIN_VERIFY_SEEDS}, {MAX_SEEDS:,}] "
+            "(fresh seeds, so the optimizer's luck is not the answer)"
+        )
+    if not 1 <= args.batch <= 1000:
+        raise InputError(f"--batch {args.batch}: must be a whole number in [1, 1,000]")
+    if args.seed < 0:
+        raise InputError(f"--seed {args.seed}: must be a whole number >= 0")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", args.name):
+        raise InputError(f"--name {args.name!r}: must be letters, digits, '_' or '-'")
+    effect = min_effect(args)
+    scenario = load_scenario(args.scenario)
+    family, family_source = family_of(scenario.source, args.family)
+    seeds = _seeds(args)
+    if seeds is None:
+        seeds = tuple(range(max(len(scenario.seeds), seeds_for(args.target) + 25)))
+    scenario = scenario.with_overrides(weeks=args.weeks, seeds=seeds)
+    if most_reachable(len(seeds)) < args.target:
+        raise InputError(
+            f"--target {args.target:g} needs at least {seeds_for(args.target)} evaluation seeds (the 95% lower "
+            f"bound over N seeds is at most N/(N+3.84)); got {len(seeds)}: add seeds (--n-seeds) or lower --target"
+        )
+    dims, notes = fitted_to_horizon(
+        dimensions(family), len(scenario.params.departments), scenario.weeks, family_source
+    )
+    written = {**builtin_plans(), **scenario.plans}
+    names = [n for n, p in written.items() if p.waves] if args.references is None else args.references
+    for name in names:
+        if name not in written:
+            raise InputError(f"--references {name}: unknown plan; allowed: {', '.join(written)}")
+    references = {n: written[n] for n in names if written[n].waves}
+    executor = make_executor(args.workers, args.scheduler, args.local_cluster)
+    workers = 1 if args.scheduler else (args.workers or args.local_cluster or default_workers())
+    runs = args.trials * len(seeds) + len(references) * (1 + STEPS) * len(seeds) + 3 * args.verify_seeds
+    refuse_if_too_big(
+        estimate(scenario.params, runs, scenario.weeks, workers), scenario.source, args.allow_long
+    )
+    out = (
+        args.out
+        if args.out is not None
+        else default_output("optimize-" + output_name(scenario.name, scenario.source), scenario.source)
+    )
+    check_destination(out, OPTIMIZE, args.force)
+    question = Question(
+        scenario=scenario_to_toml(scenario, complete=True),
+        family={k: d.describe() for k, d in dims.items()},
+        target=float(args.target),
+        seeds=tuple(seeds),
+        sampler=args.sampler,
+        seed=int(args.seed),
+        batch=int(args.batch),
+        round_size=ROUND_SIZE,
+    )
+    mark_folder(out, OPTIMIZE)
+    result = _run_optimize(args, out, scenario, dims, question, references, executor, effect)
+    result.notes[:0] = notes
+    _finish_optimize(args, out, result)
+    return 0
+
+
+def _run_optimize(
+    args: argparse.Namespace,
+    out: Path,
+    scenario: Scenario,
+    dims: Any,
+    question: Any,
+    references: dict[str, Any],
+    executor: Any,
+    effect: float,
+) -> Any:
+    """The search with a bar of trials (showing the best plan so far), then a bar of the remaining runs."""
+    from scenarios.optimize.pipeline import choose, optimize
+    from scenarios.optimize.references import STEPS
+    from scenarios.progress import progress
+
+    bars: dict[str, Any] = {}
+    shown = [0]
+
+    def on_trials(told: int, finished: list[Any]) -> None:
+        bar = bars.setdefault("trials", progress(args.trials, "optimize", not args.quiet, unit="trial"))
+        best, reaches = choose(finished, question.target)
+        if best is not None:
+            what = "cheapest reaching the target" if reaches else "none reaches it yet; highest lower bound"
+            bar.set_postfix_str(
+                f"{what}: trial {best.number}, {best.cost:,.0f}, P(tip) >= {best.evaluation.lower:.2f}"
+            )
+        bar.update(len(finished) - shown[0])
+        shown[0] = len(finished)
+
+    def on_runs(n: int) -> None:
+        if "trials" in bars and "runs" not in bars and shown[0] >= args.trials:
+            bars["trials"].close()
+            total = len(references) * (1 + STEPS) * len(question.seeds) + 3 * args.verify_seeds
+            bars["runs"] = progress(total, "written plans and verification", not args.quiet)
+        if "runs" in bars:
+            bars["runs"].update(n)
+
+    with executor:
+        try:
+            result = optimize(
+                out,
+                scenario,
+                dims,
+                question,
+                args.trials,
+                references,
+                args.verify_seeds,
+                executor,
+                plan_name=args.name,
+                restart=args.restart,
+                min_effect=effect,
+                on_trials=on_trials,
+                on_runs=on_runs,
+            )
+        finally:
+            for bar in bars.values():
+                bar.close()
+    return result
+
+
+def _finish_optimize(args: argparse.Namespace, out: Path, result: Any) -> None:
+    """Write the results (and the board report), print the summary."""
+    from scenarios.optimize.results import summary, text_summary, write_results
+
+    header = f"Found by: blueline {shlex.join(sys.argv[1:]) or 'optimize'}"
+    files = write_results(result, out, header)
+    if args.html:
+        from scenarios.board_report import write_optimize_report
+
+        write_optimize_report(result, out, workers=args.workers)
+        files.append("report.html")
+    for line in text_summary(result):
+        print(line)
+    print()
+    print(f"results in {out}: {', '.join(files)}")
+    if args.json:
+        from scenarios.json_output import emit
+
+        emit(summary(result, out, files), args.json_out)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

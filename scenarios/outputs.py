@@ -54,6 +54,11 @@ STUDY = "study"
 SWEEP = "sweep"
 """Marker kind of an experiment's results folder (added to chunk by chunk)."""
 
+OPTIMIZE = "optimize"
+"""Marker kind of an optimizer's folder (its study added to trial by trial, its results replaced)."""
+
+HELD = {STUDY: "a comparison (compare/run)", SWEEP: "sweep results", OPTIMIZE: "an optimization study"}
+
 fault_hook: Callable[[str], None] | None = None
 """Called with a step name before each file operation of a swap; tests kill the process there."""
 
@@ -146,7 +151,7 @@ def check_destination(out: Path, kind: str, force: bool = False) -> None:
                 "choose another folder, or add --force to replace it"
             )
     if owner is not None and owner != kind and not force:
-        held = "a comparison (compare/run)" if owner == STUDY else "sweep results"
+        held = HELD.get(owner, owner)
         raise InputError(f"{where}: holds {held}; nothing was changed; choose another folder, or add --force")
 
 

@@ -26,6 +26,11 @@ class PlainProgress:
         self.stream = stream if stream is not None else sys.stderr
         self.started = time.monotonic()
         self.step = initial * STEPS // total if total else STEPS
+        self.postfix = ""
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        """Text added to each line (``tqdm``'s postfix): e.g. the best result so far."""
+        self.postfix = text
 
     def update(self, n: int = 1) -> None:
         self.n += n
@@ -33,11 +38,15 @@ class PlainProgress:
             return
         elapsed = time.monotonic() - self.started
         print(
-            f"{self.desc}: {self.n / self.total:.0%} ({self.n:,}/{self.total:,} {self.unit}s, {elapsed:.0f} s)",
+            f"{self.desc}: {self.n / self.total:.0%} ({self.n:,}/{self.total:,} {self.unit}s, {elapsed:.0f} s)"
+            + (f" {self.postfix}" if self.postfix else ""),
             file=self.stream,
             flush=True,
         )
         self.step = self.n * STEPS // self.total
+
+    def close(self) -> None:
+        """Nothing to close: plain lines are already written (``tqdm``'s ``close``)."""
 
     def __enter__(self) -> PlainProgress:
         return self

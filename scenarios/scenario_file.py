@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field, create_model, model_validator
 from pydantic.fields import FieldInfo
 
 from scenarios.inputs import Declared, Seed
+from scenarios.optimize.family import PlanFamily
 from sim import ModelParams, Plan, Wave
 from sim.declared import Name, either, unique
 from sim.params import Departments
@@ -109,6 +110,7 @@ class ScenarioFile(Declared):
         )
         | None
     ) = Field(None, description="departments inline, or a .toml/.csv file relative to this one")
+    optimize: PlanFamily | None = Field(None, description="the family of plans `blueline optimize` searches")
 
     @model_validator(mode="after")
     def _one_way_each(self) -> ScenarioFile:

@@ -13,7 +13,7 @@ numbers whatever the executor or the number of workers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,35 +148,50 @@ def evaluate(
     total = len(seeds)
     for first in range(0, total, max(1, round_size)):
         block = list(seeds[first : first + round_size])
-        specs = [
-            RunSpec(
-                run_id=run_id(params, plan, None, int(seed), weeks),
-                experiment=label,
-                point=k,
-                values={},
-                plan_name=f"candidate-{k}",
-                plan=plan,
-                budget=None,
-                params=params,
-                seed=int(seed),
-                weeks=weeks,
-                keep_weekly=False,
-            )
-            for k, plan in enumerate(plans)
-            if not tallies[k].stopped
-            for seed in block
-        ]
-        if not specs:
+        live = {k: plan for k, plan in enumerate(plans) if not tallies[k].stopped}
+        if not live:
             break
-        for result in executor.map_chunks(chunked(specs, executor.slots())):
-            for row in result.summaries:
-                tallies[int(row["point"])].outcomes[int(row["seed"])] = (
-                    bool(row["tipped"]),
-                    float(row["final_above_line"]),
-                )
-            if on_runs is not None:
-                on_runs(len(result.summaries))
+        for row in run_rows(live, params, block, weeks, executor, label, on_runs):
+            tallies[int(row["point"])].outcomes[int(row["seed"])] = (
+                bool(row["tipped"]),
+                float(row["final_above_line"]),
+            )
         for tally in tallies:
             if not tally.stopped and tally.runs < total:
                 tally.stopped = not can_still_reach(tally.tipped, tally.runs, total, target)
     return [t.evaluation(seeds) for t in tallies]
+
+
+def run_rows(
+    plans: Mapping[int, Plan],
+    params: ModelParams,
+    seeds: Sequence[int],
+    weeks: int,
+    executor: Any,
+    label: str = "optimize",
+    on_runs: Callable[[int], Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Every plan (keyed by its ``point``) with every seed, as the sweep's summary rows, in any order."""
+    specs = [
+        RunSpec(
+            run_id=run_id(params, plan, None, int(seed), weeks),
+            experiment=label,
+            point=k,
+            values={},
+            plan_name=plan.name,
+            plan=plan,
+            budget=None,
+            params=params,
+            seed=int(seed),
+            weeks=weeks,
+            keep_weekly=False,
+        )
+        for k, plan in plans.items()
+        for seed in seeds
+    ]
+    rows: list[dict[str, Any]] = []
+    for result in executor.map_chunks(chunked(specs, executor.slots())):
+        rows += result.summaries
+        if on_runs is not None:
+            on_runs(len(result.summaries))
+    return rows

@@ -30,11 +30,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Discriminator, Field, Tag, create_model, field_validator, model_validator
 
-from scenarios.inputs import Declared, InputError, check
+from scenarios.inputs import Declared, InputError, check, parse_toml, read_input_file
 from sim import Gate, ModelParams, Plan, Wave
 from sim.interventions import LOCAL_BLOCKS, ORG_BLOCKS, SpendProjection
 from sim.organization import Organization
@@ -447,3 +448,38 @@ def load_family(data: Any, source: str, prefix: str = "optimize.") -> PlanFamily
         Every problem, one line each naming ``source``, the field and what is allowed.
     """
     return check(PlanFamily, data if data is not None else {}, source, prefix)
+
+
+def family_of(scenario_source: str, family_file: Path | None) -> tuple[PlanFamily, str]:
+    """The family to search: the scenario's ``[optimize]`` table, with a family file's keys over it.
+
+    Parameters
+    ----------
+    scenario_source : str
+        :attr:`Scenario.source` (a path, or ``builtin:NAME``).
+    family_file : Path, optional
+        A TOML file whose keys are the family's (``--family``).
+
+    Returns
+    -------
+    PlanFamily, str
+        The family and where it was read, for messages.
+    """
+    from importlib import resources
+
+    if scenario_source.startswith("builtin:"):
+        name = scenario_source.removeprefix("builtin:")
+        text = resources.files("scenarios").joinpath(f"builtin/{name}.toml").read_text()
+    else:
+        text = read_input_file(Path(scenario_source), scenario_source, "scenario")
+    table = parse_toml(text, scenario_source).get("optimize") or {}
+    where, prefix = scenario_source, "optimize."
+    if family_file is not None:
+        shown = str(family_file)
+        extra = parse_toml(read_input_file(family_file, shown, "family"), shown)
+        check(PlanFamily, extra, shown)
+        table = {**table, **extra}
+        where, prefix = (
+            (shown, "") if not table.keys() - extra.keys() else (f"{scenario_source} + {shown}", "")
+        )
+    return load_family(table, where, prefix), where
