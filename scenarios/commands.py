@@ -71,6 +71,12 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="skip splitting the top two plans' difference into ingredients (saves up to 32 x the seeds in runs)",
     )
+    p.add_argument(
+        "--html",
+        action="store_true",
+        help="also write report.html: one self-contained page for a board (prints on A4); adds a small "
+        "atlas of the top two plans (9 cells x 10 seeds)",
+    )
     p.set_defaults(func=cmd_compare)
 
     p = subparsers.add_parser(
@@ -401,7 +407,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         min_effect=effect,
         attribute=not args.no_attribution,
     )
-    main_plot = write_study(study, out, _header("compare", scenario), force=args.force)
+    board = None
+    if args.html:
+        from scenarios.board_report import write_compare_report
+
+        def board(folder: Path) -> None:
+            write_compare_report(study, folder, workers=workers)
+
+    main_plot = write_study(study, out, _header("compare", scenario), force=args.force, extra=board)
     for note in study.notes:
         print(note)
     print(comparison_table(study.comparison))
@@ -416,6 +429,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(explanation_markdown(study.attribution, figure=None))
     print()
     print(f"report: {out / 'report.md'}")
+    if args.html:
+        print(f"board report: {out / 'report.html'}")
     print(f"main plot: {main_plot}")
     _json(args, study, out)
     return 0

@@ -7,6 +7,7 @@ The command line (:mod:`scenarios.commands`) and other layers call
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,10 +213,17 @@ def write_results(study: Study, folder: Path) -> None:
         frame.to_csv(folder / f"{stem}.csv", index=False)
 
 
-def write_study(study: Study, out: Path, header: str = "", force: bool = False) -> Path:
+def write_study(
+    study: Study,
+    out: Path,
+    header: str = "",
+    force: bool = False,
+    extra: Callable[[Path], object] | None = None,
+) -> Path:
     """Write tables, figures, report, echoed scenario and versions; return the main figure's final path.
 
-    ``force`` replaces a folder of files blueline did not write (see :func:`atomic_folder`).
+    ``force`` replaces a folder of files blueline did not write (see :func:`atomic_folder`);
+    ``extra`` writes more files into the fresh folder before it replaces ``out`` (the board report).
     """
     scenario = study.scenario
     labels = {s.plan: f"{s.plan}: tipped {s.tipped}/{s.n}" for s in study.comparison.stats}
@@ -248,5 +256,7 @@ def write_study(study: Study, out: Path, header: str = "", force: bool = False) 
             report_markdown(scenario, study.comparison, study.notes, captions, attribution)
         )
         (tmp / "scenario.toml").write_text(scenario_to_toml(scenario, header, complete=True))
+        if extra is not None:
+            extra(tmp)
         write_versions(tmp)
     return Path(out) / MAIN_FIGURE
