@@ -71,6 +71,15 @@ class Optimization:
         return self.question.target
 
     @property
+    def saving_confirmed(self) -> bool | None:
+        """Whether the fresh seeds bear the saving out: the chosen plan reaches the target there, and the
+        best written plan spending the same does not (None without a saving to check)."""
+        if self.saving is None or self.verification is None or self.reference is None or self.plan is None:
+            return None
+        reaches = dict(zip(*[self.verification.table()[c] for c in ("plan", "reaches_target")], strict=True))
+        return bool(reaches[self.plan.name]) and not reaches[f"{self.reference.name}_same_cost"]
+
+    @property
     def saving(self) -> float | None:
         """How much cheaper the chosen plan is than the best written plan reaching the target (share of its cost)."""
         if not (self.reaches and self.reference is not None and self.reference.reaches and self.chosen):

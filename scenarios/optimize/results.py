@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +25,7 @@ import tomli_w
 
 from scenarios.json_output import plain
 from scenarios.optimize.pipeline import Optimization
-from scenarios.optimize.search import STUDY_FILE, TrialResult
+from scenarios.optimize.search import STUDY_FILE
 from scenarios.outputs import code_version
 from scenarios.scenario import scenario_to_toml
 from scenarios.scenario_file import PlanTable
@@ -245,6 +244,7 @@ def summary(result: Optimization, out: Path, files: list[str]) -> dict[str, Any]
             },
             "best_reference": None if result.reference is None else result.reference.as_dict(),
             "saving": result.saving,
+            "saving_confirmed": result.saving_confirmed,
             "references": references_table(result),
             "pareto_front": [t.number for t in result.front],
             "verification": ver.table() if ver else [],
@@ -355,8 +355,9 @@ def text_summary(result: Optimization) -> list[str]:
         if result.saving > 0:
             lines.append(
                 f"the optimized plan costs {100 * result.saving:.0f}% less than {r.name} "
-                f"({c.cost:,.0f} against {r.cost:,.0f}) for the same target"
+                f"({c.cost:,.0f} against {r.cost:,.0f}) for the same target on the evaluation seeds"
             )
+            lines.append(confirmation_sentence(result))
         else:
             lines.append(
                 f"the optimized plan does not beat {r.name}: it costs {c.cost:,.0f} against {r.cost:,.0f} "
@@ -367,9 +368,26 @@ def text_summary(result: Optimization) -> list[str]:
     return lines
 
 
-def _finite(x: float) -> float | None:
-    return x if math.isfinite(x) else None
-
-
-def trial_label(t: TrialResult) -> str:
-    return f"trial {t.number} ({t.cost:,.0f})"
+def confirmation_sentence(result: Optimization) -> str:
+    """Whether the fresh seeds bear out the saving, in words."""
+    ver, r, plan = result.verification, result.reference, result.plan
+    if ver is None or r is None or plan is None or result.saving_confirmed is None:
+        return ""
+    rows = {row["plan"]: row for row in ver.table().to_dict(orient="records")}
+    same, mine = rows[f"{r.name}_same_cost"], rows[plan.name]
+    same_text = (
+        f"{r.name} spending the same ({same['expected_cost']:,.0f}) tips in {same['tipped']}/{same['runs']} "
+        f"({100 * same['p_tip']:.1f}%, lower bound {same['p_tip_lo']:.3f})"
+    )
+    mine_text = f"the optimized plan in {mine['tipped']}/{mine['runs']} (lower bound {mine['p_tip_lo']:.3f})"
+    if result.saving_confirmed:
+        return f"confirmed on {len(ver.seeds)} fresh seeds: {mine_text}; {same_text}, short of the target"
+    if not mine["reaches_target"]:
+        return (
+            f"NOT confirmed on {len(ver.seeds)} fresh seeds: {mine_text}, short of the target; its pass on the "
+            "evaluation seeds was partly luck: more --n-seeds make the search stricter"
+        )
+    return (
+        f"NOT confirmed on {len(ver.seeds)} fresh seeds: {mine_text}, but {same_text} reaches the target too, so "
+        f"{r.name}'s price on the evaluation seeds was too high: the evaluation seeds tell prices apart only roughly"
+    )

@@ -38,6 +38,8 @@ STUDY_NAME = "blueline-optimize"
 SAMPLERS = ("tpe", "nsga2")
 BATCH = 8
 """Trials asked before any is told: fixed, so the study does not depend on the number of workers."""
+REPEAT_ALLOWANCE = 3
+"""A study stops at this many times the trials asked, however many repeat a plan already run."""
 STARTUP_TRIALS = 16
 """Trials TPE samples at random before it models the good ones."""
 
@@ -179,6 +181,7 @@ class PlanSearch:
         self.folder, self.question, self.dims = Path(folder), question, dict(dims)
         self.params, self.org, self.weeks = params, org, weeks
         self.study: Any = None
+        self._results: dict[int, TrialResult] = {}
 
     # -- the study on disk --------------------------------------------------------------------------
 
@@ -207,7 +210,7 @@ class PlanSearch:
             if restart:
                 path.unlink(missing_ok=True)
             storage = optuna.storages.RDBStorage(
-                f"sqlite:///{path.resolve()}", engine_kwargs={"connect_args": {"timeout": 60}}
+                f"sqlite:///{path.resolve()}", engine_kwargs={"creator": lambda: _connect(path)}
             )
             self.study = optuna.create_study(
                 storage=storage,
@@ -221,6 +224,7 @@ class PlanSearch:
             finally:
                 storage.engine.dispose()
                 self.study = None
+                self._results = {}
 
     def _check_question(self, where: str) -> None:
         mine = self.question.identity()
@@ -251,7 +255,16 @@ class PlanSearch:
 
         return [self._result(t) for t in self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
 
+    def distinct(self) -> int:
+        """Finished trials that ran a plan of their own (a repeat of an earlier plan is not counted)."""
+        return sum(t.same_as is None for t in self.finished())
+
     def _result(self, frozen: Any) -> TrialResult:
+        if frozen.number not in self._results:
+            self._results[frozen.number] = self._read(frozen)
+        return self._results[frozen.number]
+
+    def _read(self, frozen: Any) -> TrialResult:
         attrs = frozen.user_attrs
         point = dict(attrs["point"])
         return TrialResult(
@@ -287,7 +300,9 @@ class PlanSearch:
         Parameters
         ----------
         n_trials : int
-            Complete trials the study should hold (earlier sessions' count).
+            Distinct plans the study should have run (earlier sessions' count). A trial that
+            repeats a plan costs no runs and is not counted, up to :data:`REPEAT_ALLOWANCE`
+            times ``n_trials`` trials in all (a small family has few distinct plans).
         executor : LocalExecutor or DaskExecutor
             Already entered.
         on_trials : callable, optional
@@ -323,9 +338,9 @@ class PlanSearch:
             report.resumed_trials = len(asked)
             if on_trials is not None:
                 on_trials(len(asked), self.finished())
-        while len(self.finished()) < n_trials:
+        while self.distinct() < n_trials and len(self.finished()) < REPEAT_ALLOWANCE * n_trials:
             self.study.sampler = self.sampler()
-            size = min(self.question.batch, n_trials - len(self.finished()))
+            size = min(self.question.batch, n_trials - self.distinct())
             asked, points = [], []
             for _ in range(size):
                 trial = self.study.ask()
@@ -389,6 +404,21 @@ class PlanSearch:
             if same_as is not None:
                 trial.set_user_attr("same_as", same_as)
             self.study.tell(trial.number, [cost, evaluation.lower])
+
+
+def _connect(path: Path) -> Any:
+    """A SQLite connection in write-ahead mode, committed without waiting for the disk.
+
+    A killed process loses nothing it committed (only a crash of the machine
+    may lose the last trials); waiting for the disk at every commit made
+    bookkeeping, not simulation, the slow part of a search.
+    """
+    import sqlite3
+
+    connection = sqlite3.connect(str(path), timeout=60, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
 
 
 def _short(value: Any) -> str:
