@@ -227,6 +227,7 @@ def summary(result: Optimization, out: Path, files: list[str]) -> dict[str, Any]
             "sampler_seed": result.question.seed,
             "family": result.question.family,
             "trials": len(result.search.trials),
+            "distinct_plans": sum(t.same_as is None for t in result.search.trials),
             "new_trials": result.search.new_trials,
             "resumed_trials": result.search.resumed_trials,
             "runs": result.search.runs,
@@ -318,7 +319,8 @@ def text_summary(result: Optimization) -> list[str]:
     """The lines ``blueline optimize`` prints."""
     q, s = result.question, result.search
     lines = [
-        f"{result.scenario.name}: {len(s.trials)} trials ({s.new_trials} new, {s.resumed_trials} resumed), "
+        f"{result.scenario.name}: {len(s.trials)} trials ({sum(t.same_as is None for t in s.trials)} distinct plans; "
+        f"{s.new_trials} new, {s.resumed_trials} resumed), "
         f"{len(q.seeds)} evaluation seeds each (a plan stops after a round of {q.round_size} once it cannot reach "
         f"the target), {s.runs:,} runs in {result.seconds:.0f} s"
     ]

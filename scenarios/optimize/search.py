@@ -278,10 +278,10 @@ class PlanSearch:
         )
 
     def sampler(self) -> Any:
-        """The sampler for the next batch, seeded from the study's seed and its trial count."""
+        """The sampler for the next batch, seeded from the study's seed and its count of finished trials."""
         import optuna
 
-        seed = self.question.seed + len(self.study.get_trials(deepcopy=False))
+        seed = self.question.seed + len(self.finished())
         if self.question.sampler == "nsga2":
             return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(4, 4 * self.question.batch))
         return optuna.samplers.TPESampler(
@@ -312,7 +312,6 @@ class PlanSearch:
         """
         import time
 
-        from optuna.trial import Trial, TrialState
 
         started = time.perf_counter()
         session = int(self.study.user_attrs.get("sessions", 0)) + 1
@@ -324,28 +323,19 @@ class PlanSearch:
             if on_runs is not None:
                 on_runs(n)
 
-        orphans = self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))
-        if orphans:
-            asked = [Trial(self.study, t._trial_id) for t in orphans]
-            points = []
-            for trial, frozen in zip(asked, orphans, strict=True):
-                point = frozen.user_attrs.get("point")
-                if point is None:  # killed between ask and suggest: suggest it now
-                    point = suggest(trial, self.dims)
-                    trial.set_user_attr("point", point)
-                points.append(dict(point))
-            self._evaluate_and_tell(asked, points, session, executor, count)
-            report.resumed_trials = len(asked)
-            if on_trials is not None:
-                on_trials(len(asked), self.finished())
+        report.resumed_trials = self._finish_orphans(session, executor, count)
+        if report.resumed_trials and on_trials is not None:
+            on_trials(report.resumed_trials, self.finished())
         while self.distinct() < n_trials and len(self.finished()) < REPEAT_ALLOWANCE * n_trials:
             self.study.sampler = self.sampler()
             size = min(self.question.batch, n_trials - self.distinct())
+            started_at = len(self.finished())
             asked, points = [], []
             for _ in range(size):
                 trial = self.study.ask()
+                trial.set_user_attr("batch", [started_at, size])
                 point = suggest(trial, self.dims)
-                trial.set_user_attr("point", point)
+                trial.set_user_attr("point", point)  # last: a trial with a point was fully asked
                 asked.append(trial)
                 points.append(point)
             self._evaluate_and_tell(asked, points, session, executor, count)
@@ -355,6 +345,34 @@ class PlanSearch:
         report.trials = self.finished()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _finish_orphans(self, session: int, executor: Any, on_runs: Callable[[int], Any]) -> int:
+        """Evaluate and tell the trials a killed session asked; return how many.
+
+        A batch killed while it was being asked is dropped (its trials marked
+        failed, which the samplers ignore) and asked again whole, from the same
+        seed; a batch asked in full is evaluated as it was asked.
+        """
+        from optuna.trial import Trial, TrialState
+
+        orphans = self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))
+        batches: dict[int, list[Any]] = {}
+        for frozen in orphans:
+            start, _ = frozen.user_attrs.get("batch", [-1, 0])
+            batches.setdefault(int(start), []).append(frozen)
+        finished = 0
+        for start, members in sorted(batches.items()):
+            size = members[0].user_attrs.get("batch", [-1, 0])[1]
+            if start < 0 or len(members) != size or any("point" not in t.user_attrs for t in members):
+                for frozen in members:
+                    self.study.tell(frozen.number, state=TrialState.FAIL)
+                continue
+            asked = [Trial(self.study, t._trial_id) for t in members]
+            self._evaluate_and_tell(
+                asked, [dict(t.user_attrs["point"]) for t in members], session, executor, on_runs
+            )
+            finished += len(members)
+        return finished
 
     def _evaluate_and_tell(
         self,
