@@ -26,12 +26,14 @@ class PlansFile(RootModel[dict[Name, PlanTable]]):
 def file_kinds() -> dict[str, type[BaseModel]]:
     """Every kind of input file, by the name ``blueline schema`` takes."""
     from experiments.experiment_file import experiment_file
+    from scenarios.optimize.family import PlanFamily
 
     return {
         "scenario": ScenarioFile,
         "organization": OrganizationTable,
         "plans": PlansFile,
         "experiment": experiment_file(),
+        "family": PlanFamily,
     }
 
 
@@ -139,7 +141,7 @@ def _allowed(prop: dict[str, Any]) -> str:
     return " ".join(parts) + (f" {unit}" if unit else "")
 
 
-DOCS_KINDS = ("scenario", "organization", "plans", "experiment")
+DOCS_KINDS = ("scenario", "organization", "plans", "experiment", "family")
 
 
 def input_files_markdown() -> str:

@@ -110,7 +110,7 @@ def test_a_python_construction_reports_every_problem_at_once_with_a_did_you_mean
     ]
 
 
-@pytest.mark.parametrize("kind", ["scenario", "organization", "plans", "experiment"])
+@pytest.mark.parametrize("kind", ["scenario", "organization", "plans", "experiment", "family"])
 def test_shipped_schema_is_the_one_the_declared_types_give(kind):
     assert shipped_schema(kind) == json_schema_text(kind), f"regenerate: blueline schema {kind}"
 
