@@ -393,12 +393,16 @@ def optimize_report(result: Optimization, expl: Explanation | None, flip: FlipMa
             plans[result.reference.name] = ver.plans[result.reference.name]
         from scenarios.optimize.results import PARETO_FIGURE, pareto_figure, text_summary
 
-        lines = text_summary(result)
-        headline = " ".join(
-            line for line in lines[1:] if line and not line.startswith(("  ", "|", "Verification"))
+        lines = [line.strip() for line in text_summary(result)[1:] if line.strip()]
+        lines = [
+            line
+            for line in lines[: next((k for k, x in enumerate(lines) if x.startswith("Verification")), None)]
+        ]
+        cls = "good" if result.saving_confirmed else "bad" if result.saving_confirmed is False else ""
+        items = "".join(
+            f"<li>{esc(line[0].upper() + line[1:])}</li>" for line in lines if not line.startswith("note:")
         )
-        cls = "good" if result.reaches and (result.saving or 0) > 0 else ""
-        body = paragraph(headline.split("Verification on")[0].strip(), "verdict " + cls)
+        body = f'<div class="verdict {cls}"><ul>{items}</ul></div>'
         if ver is not None:
             t = ver.table()
             rows = [

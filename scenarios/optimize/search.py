@@ -312,7 +312,6 @@ class PlanSearch:
         """
         import time
 
-
         started = time.perf_counter()
         session = int(self.study.user_attrs.get("sessions", 0)) + 1
         self.study.set_user_attr("sessions", session)
