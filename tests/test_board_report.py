@@ -128,7 +128,9 @@ def test_the_report_renders_in_chromium_without_requests_or_overflow_and_prints_
     assert data.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert pages >= 3  # a report of several A4 pages, not one long strip
-    boxes = {tuple(round(float(x)) for x in m) for m in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)}
+    boxes = {
+        tuple(round(float(x)) for x in m) for m in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
+    }
     assert boxes == {(595, 842)}  # every page A4, in points
 
 

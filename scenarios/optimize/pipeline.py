@@ -135,6 +135,12 @@ def optimize(
     search = PlanSearch(folder, question, dims, params, org, weeks)
     with search.opened(restart=restart, where=where):
         report = search.run(n_trials, executor, on_trials=on_trials, on_runs=on_runs)
+
+        def counted(n: int) -> None:
+            report.runs += n
+            if on_runs is not None:
+                on_runs(n)
+
         cached = search.cached(REFERENCES_KEY)
         known = {r["name"]: Reference.from_dict(r) for r in cached} if cached else {}
         todo = {n: p for n, p in references.items() if n not in known and p.waves}
@@ -149,7 +155,7 @@ def optimize(
                 question.target,
                 executor,
                 question.round_size,
-                on_runs=on_runs,
+                on_runs=counted,
             ):
                 known[ref.name] = ref
             search.cache(REFERENCES_KEY, [r.as_dict() for r in known.values()])
@@ -172,7 +178,7 @@ def optimize(
             costs[same] = at_chosen.expected_spend
         seeds = fresh_seeds(question.seeds, verify_seeds)
         verification = verify(
-            plans, costs, params, seeds, weeks, question.target, executor, min_effect, on_runs=on_runs
+            plans, costs, params, seeds, weeks, question.target, executor, min_effect, on_runs=counted
         )
     return Optimization(
         scenario=scenario,

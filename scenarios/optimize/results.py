@@ -322,7 +322,7 @@ def text_summary(result: Optimization) -> list[str]:
         f"{result.scenario.name}: {len(s.trials)} trials ({sum(t.same_as is None for t in s.trials)} distinct plans; "
         f"{s.new_trials} new, {s.resumed_trials} resumed), "
         f"{len(q.seeds)} evaluation seeds each (a plan stops after a round of {q.round_size} once it cannot reach "
-        f"the target), {s.runs:,} runs in {result.seconds:.0f} s"
+        f"the target); {s.runs:,} runs this session (search, written plans, verification) in {result.seconds:.0f} s"
     ]
     lines += result.notes
     c = result.chosen
