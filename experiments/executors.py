@@ -68,15 +68,14 @@ class LocalExecutor:
             for chunk in chunks:
                 yield run_chunk(chunk)
             return
+        preload = (
+            "experiments.runs",
+            "sim.model",
+        )  # import the model once in the forkserver, fork workers from it
         if self._entered and self._pool is None:
-            self._pool = worker_pool(self.workers, preload=("experiments.runs", "sim.model"))
-        # import the model once in the forkserver, fork workers from it
+            self._pool = worker_pool(self.workers, preload=preload)
         kept = self._pool is not None
-        pool = (
-            self._pool
-            if kept
-            else worker_pool(min(self.workers, len(chunks)), preload=("experiments.runs", "sim.model"))
-        )
+        pool = self._pool if kept else worker_pool(min(self.workers, len(chunks)), preload=preload)
         try:
             # Keep a few chunks queued per worker, not the whole sweep: an interrupted
             # sweep then stops promptly.

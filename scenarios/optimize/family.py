@@ -53,7 +53,7 @@ BlockChoice = Literal[BLOCK_CHOICES]  # type: ignore[valid-type]
 StagingChoice = Literal[STAGING_CHOICES]  # type: ignore[valid-type]
 
 
-def _span_model(name: str, number: type, lo: float, hi: float, unit: str) -> type[BaseModel]:
+def _span_model(name: str, number: type, lo: float, hi: float, unit: str = "") -> type[BaseModel]:
     """``{ min, max }`` for one field: both within [lo, hi], min <= max."""
     bounded = Annotated[number, Field(ge=lo, le=hi, json_schema_extra={"unit": unit} if unit else None)]  # type: ignore[valid-type]
 
@@ -102,18 +102,14 @@ def _numeric(name: str, number: type, lo: float, hi: float, unit: str = "") -> A
     ]
 
 
-def _range(name: str, number: type, lo: float, hi: float, unit: str = "") -> Any:
-    return _span_model(name, number, lo, hi, unit)
-
-
 Fraction = _numeric("Fraction", float, 0, 1)
 Coverage = _numeric("Coverage", float, 0, 1, "share of targets a week")
 Weeks = _numeric("Weeks", int, 1, MAX_FAMILY_WEEKS, "weeks")
 Gap = _numeric("Gap", int, 0, MAX_FAMILY_WEEKS, "weeks")
-_FractionRange = _range("Fraction", float, 0, 1)
-_CoverageRange = _range("Coverage", float, 0, 1, "share of targets a week")
-_WeeksRange = _range("Weeks", int, 1, MAX_FAMILY_WEEKS, "weeks")
-_GapRange = _range("Gap", int, 0, MAX_FAMILY_WEEKS, "weeks")
+_FractionRange = _span_model("Fraction", float, 0, 1)
+_CoverageRange = _span_model("Coverage", float, 0, 1, "share of targets a week")
+_WeeksRange = _span_model("Weeks", int, 1, MAX_FAMILY_WEEKS, "weeks")
+_GapRange = _span_model("Gap", int, 0, MAX_FAMILY_WEEKS, "weeks")
 
 
 class PlanFamily(Declared):
