@@ -148,7 +148,7 @@ def register(subparsers: Any) -> None:
         type=int,
         default=DEFAULT_TRIALS,
         metavar="N",
-        help=f"trials in the study (default {DEFAULT_TRIALS})",
+        help=f"distinct plans the study tries (default {DEFAULT_TRIALS}); a trial repeating a plan costs nothing and is not counted",
     )
     seeds = p.add_mutually_exclusive_group()
     seeds.add_argument("--seeds", type=int, nargs="+", metavar="SEED", help="the evaluation seeds")
