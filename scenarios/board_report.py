@@ -19,7 +19,7 @@ import shlex
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata, resources
 from pathlib import Path
@@ -186,12 +186,12 @@ def assumptions_section(params: ModelParams) -> Section:
     """Parameters that differ from the model's defaults, with their meaning and unit, then the unit costs."""
     defaults = ModelParams()
     rows = []
-    for f in fields(ModelParams):
-        value, default = getattr(params, f.name), getattr(defaults, f.name)
-        if f.name == "departments" or value == default:
+    for field in ModelParams.describe():
+        name = field["name"]
+        value, default = getattr(params, name), getattr(defaults, name)
+        if name == "departments" or value == default:
             continue
-        unit = f.metadata.get("unit") or ""
-        rows.append([f.name, _value(value), _value(default), unit, f.metadata.get("doc", "")])
+        rows.append([name, _value(value), _value(default), field.get("unit") or "", field.get("doc") or ""])
     body = paragraph(f"The organization: {organization_words(params)}.")
     if rows:
         body += paragraph("Parameters that differ from the model's defaults:")
