@@ -68,10 +68,7 @@ class LocalExecutor:
             for chunk in chunks:
                 yield run_chunk(chunk)
             return
-        preload = (
-            "experiments.runs",
-            "sim.model",
-        )  # import the model once in the forkserver, fork workers from it
+        preload = ("experiments.runs", "scenarios.warm_engine")  # workers fork from a warm forkserver
         if self._entered and self._pool is None:
             self._pool = worker_pool(self.workers, preload=preload)
         kept = self._pool is not None
