@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from experiments.definition import BUDGET, Experiment, builtin_experiments, load_experiment
-from scenarios.commands import add_min_effect, min_effect
+from scenarios.commands import add_executor_options, add_min_effect, min_effect
 from scenarios.inputs import InputError
 from scenarios.outputs import SWEEP, check_destination, default_output, mark_folder, output_name
 from scenarios.runner import default_workers
@@ -120,19 +120,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--quick", action="store_true", help="the experiment's tiny size (seconds; used by the tests)"
     )
-    where = p.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers",
-        type=int,
-        metavar="N",
-        help=f"local worker processes (default: CPU count, here {default_workers()})",
-    )
-    where.add_argument(
-        "--scheduler", metavar="ADDR", help="run on the Dask cluster at ADDR (tcp://HOST:PORT)"
-    )
-    where.add_argument(
-        "--local-cluster", type=int, metavar="N", help="start a Dask LocalCluster of N workers"
-    )
+    add_executor_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--allow-long", action="store_true", help="run even if the size guard estimates more than an hour"

@@ -192,19 +192,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--force", action="store_true", help="use --out even if it holds other files")
     p.add_argument("--restart", action="store_true", help="discard the study in --out and start again")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers",
-        type=int,
-        metavar="N",
-        help=f"local worker processes (default: CPU count, here {default_workers()})",
-    )
-    where.add_argument(
-        "--scheduler", metavar="ADDR", help="run on the Dask cluster at ADDR (tcp://HOST:PORT)"
-    )
-    where.add_argument(
-        "--local-cluster", type=int, metavar="N", help="start a Dask LocalCluster of N workers"
-    )
+    add_executor_options(p)
     add_min_effect(p)
     p.add_argument(
         "--html", action="store_true", help="also write report.html, a self-contained board report"
@@ -335,6 +323,23 @@ def _json(args: argparse.Namespace, study: Any, out: Path) -> None:
             "out": out,
         },
         args.json_out,
+    )
+
+
+def add_executor_options(p: argparse.ArgumentParser) -> None:
+    """Where runs go: ``--workers``, ``--scheduler`` or ``--local-cluster`` (one of them), as for sweeps."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help=f"local worker processes (default: CPU count, here {default_workers()})",
+    )
+    where.add_argument(
+        "--scheduler", metavar="ADDR", help="run on the Dask cluster at ADDR (tcp://HOST:PORT)"
+    )
+    where.add_argument(
+        "--local-cluster", type=int, metavar="N", help="start a Dask LocalCluster of N workers"
     )
 
 
