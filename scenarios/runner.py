@@ -128,7 +128,7 @@ def run_many(
             if progress:
                 progress(1)
     else:
-        pool = worker_pool(min(workers, len(jobs)), preload=("scenarios.runner", "scenarios.warm_engine"))
+        pool = worker_pool(min(workers, len(jobs)))
         try:
             futures = {pool.submit(run_one, *job): k for k, job in enumerate(jobs)}
             for future in as_completed(futures):

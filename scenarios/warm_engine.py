@@ -1,4 +1,4 @@
-"""Imported once by the worker pool's forkserver, so that every worker forked from it starts warm.
+"""Imported once by the sweep executor's forkserver, so that every worker forked from it starts warm.
 
 The first run of the compiled engine in a process loads its machine code
 from numba's cache (about half a second). Loaded here, in the forkserver,
