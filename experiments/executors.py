@@ -204,6 +204,7 @@ class DaskExecutor:
             already yielded are kept, and the same command resumes.
         """
         from distributed import KilledWorker, as_completed
+        from distributed.comm.core import CommClosedError
 
         futures = [self.client.submit(run_chunk, chunk, pure=False) for chunk in chunks]
         try:
@@ -212,7 +213,9 @@ class DaskExecutor:
                 future.release()
                 yield result
         except (CancelledError, OSError, TimeoutError) as err:
-            if self.client.status == "running" and not isinstance(err, CancelledError):
+            # a closed connection to the scheduler is a lost scheduler, even before the
+            # client has noticed it (its status still "running")
+            if self.client.status == "running" and not isinstance(err, (CancelledError, CommClosedError)):
                 raise
             raise RunFailed(
                 f"lost the Dask scheduler at {self._where()} ({_first_line(err)}); finished chunks are saved",
