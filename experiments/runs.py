@@ -33,7 +33,8 @@ class RunSpec:
     Attributes
     ----------
     run_id : str
-        Stable id (hex digest) of params, plan, budget, seed and weeks.
+        Stable id (hex digest) of params, plan, budget, seed and weeks
+        (derived from them, not given).
     experiment : str
         Name of the experiment it belongs to.
     point : int
@@ -56,7 +57,6 @@ class RunSpec:
         Name of the base scenario (recorded with the results).
     """
 
-    run_id: str
     experiment: str
     point: int
     values: dict[str, float]
@@ -68,6 +68,10 @@ class RunSpec:
     weeks: int
     keep_weekly: bool
     scenario: str = ""
+    run_id: str = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "run_id", run_id(self.params, self.plan, self.budget, self.seed, self.weeks))
 
 
 @dataclass
@@ -146,7 +150,6 @@ def plan_runs(experiment: Experiment) -> list[RunSpec]:
             for seed in experiment.seeds:
                 specs.append(
                     RunSpec(
-                        run_id=run_id(params, plan, budget, seed, experiment.weeks),
                         experiment=experiment.name,
                         point=k,
                         values=dict(values),

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from experiments.atlas import NO_WINNER, atlas_table, plot_atlas
-from experiments.runs import RunSpec, run_id
+from experiments.runs import RunSpec
 from experiments.sweep import chunked
 from scenarios.scenario import Scenario
 from sim import Plan
@@ -94,7 +94,6 @@ def flip_map(
             for seed in seeds:
                 specs.append(
                     RunSpec(
-                        run_id=run_id(params, plan, cell_budget, seed, scenario.weeks),
                         experiment="flip-map",
                         point=k,
                         values=values,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from experiments.runs import RunSpec, run_id
+from experiments.runs import RunSpec
 from experiments.sweep import chunked
 from scenarios.verdict import Interval, wilson_interval
 from sim import ModelParams, Plan
@@ -174,7 +174,6 @@ def run_rows(
     """Every plan (keyed by its ``point``) with every seed, as the sweep's summary rows, in any order."""
     specs = [
         RunSpec(
-            run_id=run_id(params, plan, None, int(seed), weeks),
             experiment=label,
             point=k,
             values={},
